@@ -1,0 +1,51 @@
+# Claimdesk: `make run` installs everything and starts the web server and a worker with demo data;
+# `make test` runs the whole suite. Both work from a fresh clone with Python 3.11.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+CONCURRENCY ?= 2
+
+.PHONY: install run web worker test lint check bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements/base.txt requirements/dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24" "setuptools>=70"
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo
+	@echo
+	@echo "Claimdesk is starting: open http://127.0.0.1:$(PORT)/admin/ and sign in with the account above."
+	@echo "Stop with Ctrl-C (it stops the worker too)."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A factcheck worker --loglevel=INFO --concurrency=$(CONCURRENCY) & \
+	$(BIN)/python manage.py runserver --insecure --noreload 127.0.0.1:$(PORT)
+
+web: install
+	$(BIN)/python manage.py runserver --insecure 127.0.0.1:$(PORT)
+
+worker: install
+	$(BIN)/celery -A factcheck worker --loglevel=INFO --concurrency=$(CONCURRENCY)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -1,0 +1,148 @@
+"""The append-only audit trail: one record per change, chained by hash.
+
+Services call :func:`audit_record` inside the same transaction as the change it describes. The
+door (admin, api, command, task) and request id come from :func:`audit_door`, set once by the
+middleware, the management commands and the tasks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import contextvars
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import AuditRecord
+
+_LOCK_KEY = 0x434C41494D  # "CLAIM": serialises appends to the chain on PostgreSQL
+
+
+@dataclass(frozen=True)
+class _DoorContext:
+    door: str
+    request_id: str
+
+
+_context: contextvars.ContextVar[_DoorContext] = contextvars.ContextVar(
+    "claimdesk_audit_door", default=_DoorContext(door=AuditRecord.Door.COMMAND, request_id="")
+)
+
+
+@contextlib.contextmanager
+def audit_door(door: str, request_id: str | None = None):
+    """Every audit record written inside this block names ``door`` and ``request_id``."""
+    token = _context.set(_DoorContext(door=door, request_id=request_id or uuid.uuid4().hex))
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def current_door() -> str:
+    return _context.get().door
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return str(value)
+    return str(value)
+
+
+def diff(before: dict, after: dict) -> dict:
+    """Field-level changes: ``{field: [old, new]}`` for every field whose value differs."""
+    out = {}
+    for key in after:
+        old, new = _jsonable(before.get(key)), _jsonable(after.get(key))
+        if old != new:
+            out[key] = [old, new]
+    return out
+
+
+def record_hash(*, prev_hash: str, at, actor_username: str, door: str, request_id: str, action: str,
+                object_type: str, object_id: str, changes: dict) -> str:
+    payload = json.dumps(
+        {
+            "prev": prev_hash,
+            "at": at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds"),
+            "actor": actor_username,
+            "door": door,
+            "request_id": request_id,
+            "action": action,
+            "object": f"{object_type}:{object_id}",
+            "changes": changes,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def audit_record(*, actor, action: str, obj, changes: dict) -> AuditRecord:
+    """Append one record to the trail. Must run inside the transaction of the change itself."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must be called inside the transaction of the change it records")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    ctx = _context.get()
+    prev = AuditRecord.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+    at = timezone.now()
+    username = getattr(actor, "username", "") or ""
+    actor_id = getattr(actor, "pk", None)
+    object_type = obj._meta.model_name
+    object_id = str(obj.pk)
+    changes = _jsonable(changes)
+    fields = dict(
+        at=at,
+        actor_username=username,
+        door=ctx.door,
+        request_id=ctx.request_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        changes=changes,
+    )
+    return AuditRecord.objects.create(
+        actor_id=actor_id, prev_hash=prev, hash=record_hash(prev_hash=prev, **fields), **fields
+    )
+
+
+@dataclass
+class VerifyResult:
+    checked: int
+    broken: AuditRecord | None
+    reason: str = ""
+
+
+def audit_verify() -> VerifyResult:
+    """Walk the chain oldest first; report the first record whose content or link does not hold."""
+    prev = ""
+    checked = 0
+    for rec in AuditRecord.objects.order_by("id").iterator(chunk_size=2000):
+        if rec.prev_hash != prev:
+            return VerifyResult(checked, rec, "its link to the previous record is broken")
+        expected = record_hash(
+            prev_hash=rec.prev_hash, at=rec.at, actor_username=rec.actor_username, door=rec.door,
+            request_id=rec.request_id, action=rec.action, object_type=rec.object_type,
+            object_id=rec.object_id, changes=rec.changes,
+        )
+        if expected != rec.hash:
+            return VerifyResult(checked, rec, "its content does not match its hash")
+        prev = rec.hash
+        checked += 1
+    return VerifyResult(checked, None)

@@ -1,0 +1,112 @@
+"""Turn whatever arrives (bytes, text, HTML) into a clean article body, or refuse it clearly.
+
+Plain functions without the ORM: the services, the command line and the API all validate here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+from .errors import InvalidInput
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HTML_HINT = re.compile(r"<\s*(html|body|p|div|span|br|article|section|h[1-6]|a|script|style|!doctype)\b", re.I)
+_BLOCK_TAGS = {"p", "div", "br", "article", "section", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote",
+               "tr", "header", "footer", "figure", "figcaption", "ul", "ol", "table", "main", "aside", "nav"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "nav", "footer", "aside", "form", "button"}
+
+
+def decode_bytes(data: bytes, *, name: str = "input") -> str:
+    """Decode UTF-8 (a BOM is allowed); anything else is refused with the position of the bad byte."""
+    if b"\x00" in data[:8192]:
+        raise InvalidInput(f"{name} looks like a binary file (it contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        raise InvalidInput(
+            f"{name} is not valid UTF-8: byte 0x{bad} at position {exc.start} cannot be decoded. "
+            "Convert the file to UTF-8 (for example: iconv -f latin1 -t utf-8) and try again."
+        ) from exc
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag):
+        if tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML document, one paragraph per block element."""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    text = html.unescape("".join(parser.parts))
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def looks_like_html(text: str) -> bool:
+    return len(_HTML_HINT.findall(text[:20000])) >= 2
+
+
+def clean_body(raw: str | bytes, *, max_chars: int, name: str = "article body") -> str:
+    """The body as it will be stored: UTF-8 text, line ends normalised, HTML reduced to its text.
+
+    Refuses (``InvalidInput``) binary data, invalid UTF-8, a body with no words, and a body over
+    ``max_chars``.
+    """
+    if raw is None:
+        raise InvalidInput(f"{name} is missing")
+    text = decode_bytes(raw, name=name) if isinstance(raw, (bytes, bytearray)) else str(raw)
+    if "\x00" in text:
+        raise InvalidInput(f"{name} looks like binary data (it contains NUL characters), not text")
+    if len(text) > max_chars:
+        raise InvalidInput(
+            f"{name} is too large: {len(text):,} characters, the limit is {max_chars:,}. Split it into several articles."
+        )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if looks_like_html(text):
+        text = html_to_text(text)
+    text = _CONTROL.sub("", text)
+    text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    if not re.search(r"\w{2,}", text):
+        raise InvalidInput(f"{name} is empty: it has no words (only whitespace, markup or punctuation)")
+    return text
+
+
+def content_hash(body: str) -> str:
+    """Hash of the body with case, Unicode form and whitespace normalised: the same text twice is one article."""
+    norm = unicodedata.normalize("NFKC", body).casefold()
+    norm = " ".join(norm.split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def title_from_body(body: str) -> str:
+    """The first non-empty line, cut to a reasonable length."""
+    for line in body.split("\n"):
+        line = line.strip()
+        if line:
+            return line[:300]
+    return "Untitled"

@@ -1,0 +1,29 @@
+"""python manage.py export --format csv|json|claimreview [--article ID] [-o FILE]"""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from claims import exports, selectors
+from claims.errors import ClaimdeskError
+
+
+class Command(BaseCommand):
+    help = "Export claims with their verdicts and matches (json, csv, or schema.org claimreview)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", required=True, choices=exports.FORMATS)
+        parser.add_argument("--article", help="only this article's claims")
+        parser.add_argument("-o", "--output", help="write to this file (default: standard output)")
+
+    def handle(self, *args, **opts):
+        try:
+            content = exports.export(opts["format"], selectors.claims_for_export(article_id=opts["article"]))
+        except ClaimdeskError as exc:
+            raise CommandError(exc.message) from None
+        if opts["output"]:
+            with open(opts["output"], "w", encoding="utf-8", newline="") as fh:
+                fh.write(content)
+            self.stderr.write(f"wrote {opts['output']}")
+        else:
+            sys.stdout.write(content)

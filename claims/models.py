@@ -1,0 +1,177 @@
+"""The domain: articles, the claims found in them, their speakers, matches, and the audit trail.
+
+Models hold data and querysets; every write goes through ``claims.services``.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        EXTRACTING = "extracting", "Extracting claims"
+        EXTRACTED = "extracted", "Claims extracted, waiting for matching"
+        MATCHING = "matching", "Matching"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    title = models.CharField(max_length=500)
+    body = models.TextField()
+    source = models.CharField("source / outlet", max_length=200, blank=True)
+    url = models.URLField("URL", max_length=2000, blank=True)
+    published = models.DateField(null=True, blank=True)
+    content_hash = models.CharField(
+        max_length=64, unique=True, editable=False, help_text="SHA-256 of the normalised body; one article per body."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Speaker(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+        ANONYMOUS = "anonymous", "Anonymous source"
+
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name", "kind"], name="speaker_unique_name_kind")]
+
+    def __str__(self):
+        return self.name
+
+
+class ClaimQuerySet(models.QuerySet):
+    def in_reading_order(self):
+        return self.order_by("article_id", "start")
+
+
+class Claim(models.Model):
+    class Attribution(models.TextChoices):
+        DIRECT = "direct", "Direct quote"
+        REPORTED = "reported", "Reported speech"
+        ANONYMOUS = "anonymous", "Anonymous source"
+        NONE = "none", "None"
+
+    class Verdict(models.TextChoices):
+        UNREVIEWED = "unreviewed", "Unreviewed"
+        VERIFIED = "verified", "Verified"
+        DISPUTED = "disputed", "Disputed"
+        UNATTRIBUTED = "unattributed", "Unattributed"
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="claims")
+    start = models.PositiveIntegerField(help_text="Character offset of the claim in the article body.")
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+    speaker = models.ForeignKey(Speaker, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
+    attribution = models.CharField(max_length=20, choices=Attribution.choices, default=Attribution.NONE)
+    checkworthiness = models.FloatField(db_index=True)
+    checkworthiness_reasons = models.JSONField(default=list, blank=True)
+    quantities = models.JSONField(default=list, blank=True)
+    embedding = models.BinaryField(null=True, editable=False, help_text="float16 sentence embedding")
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, default=Verdict.UNREVIEWED, db_index=True)
+    verdict_note = models.TextField(blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_claims"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article_id", "start"]
+        indexes = [models.Index(fields=["article", "start"], name="claim_article_start")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="claim_span_nonempty"),
+            models.CheckConstraint(
+                condition=models.Q(checkworthiness__gte=0) & models.Q(checkworthiness__lte=1),
+                name="claim_checkworthiness_unit_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 80 else self.text[:77] + "…"
+
+
+class ClaimMatch(models.Model):
+    class Kind(models.TextChoices):
+        SAME = "same", "Same claim"
+        RELATED = "related", "Related"
+        CONFLICT = "conflict", "Conflict"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="matches")
+    earlier = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="later_matches")
+    score = models.FloatField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    lexical = models.FloatField(default=0)
+    semantic = models.FloatField(default=0)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim_id", "-score"]
+        constraints = [models.UniqueConstraint(fields=["claim", "earlier"], name="match_unique_pair")]
+
+    def __str__(self):
+        return f"{self.claim_id} ~ {self.earlier_id} ({self.kind}, {self.score:.2f})"
+
+
+class AuditRecord(models.Model):
+    """One change, append-only: who, when, through which door, what changed from what to what.
+
+    The actor is kept as a plain id and a copied username (no database constraint), so deleting a
+    user never rewrites history; ``hash`` chains each record to the one before it.
+    """
+
+    class Door(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        API = "api", "API"
+        COMMAND = "command", "Command line"
+        TASK = "task", "Background task"
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    door = models.CharField(max_length=10, choices=Door.choices)
+    request_id = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40)
+    changes = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        db_table = "claims_audit_record"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username or 'system'} {self.action} {self.object_type}#{self.object_id}"

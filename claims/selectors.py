@@ -1,0 +1,119 @@
+"""Reads. Every query the doors need lives here, so the API, the admin and exports agree."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
+
+from .errors import InvalidInput, NotFound
+from .matching import ClaimRecord, decode_embedding
+from .models import Article, AuditRecord, Claim, ClaimMatch
+
+
+def _as_int(value, what):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{what} must be a whole number, got {value!r}") from None
+
+
+def article_get(*, article_id) -> Article:
+    """One article, or ``NotFound`` naming the id."""
+    article_id = _as_int(article_id, "article id")
+    try:
+        return Article.objects.get(pk=article_id)
+    except Article.DoesNotExist:
+        raise NotFound(f"no article with id {article_id}") from None
+
+
+def claim_get(*, claim_id) -> Claim:
+    """One claim, or ``NotFound`` naming the id."""
+    claim_id = _as_int(claim_id, "claim id")
+    try:
+        return Claim.objects.select_related("article", "speaker", "assignee").get(pk=claim_id)
+    except Claim.DoesNotExist:
+        raise NotFound(f"no claim with id {claim_id}") from None
+
+
+def user_get_by_username(*, username) -> object:
+    """An active user by username, or ``InvalidInput``."""
+    User = get_user_model()
+    try:
+        return User.objects.get(username=username, is_active=True)
+    except User.DoesNotExist:
+        raise InvalidInput(f"no active user named {username!r}") from None
+
+
+def claim_list(*, article_id=None, verdict=None, assignee=None, attribution=None):
+    """Claims in reading order with what a list screen shows, filtered."""
+    qs = Claim.objects.select_related("article", "speaker", "assignee").in_reading_order()
+    if article_id not in (None, ""):
+        qs = qs.filter(article_id=_as_int(article_id, "article"))
+    if verdict:
+        if verdict not in Claim.Verdict.values:
+            raise InvalidInput(f"verdict must be one of {', '.join(Claim.Verdict.values)}, got {verdict!r}")
+        qs = qs.filter(verdict=verdict)
+    if assignee is not None:
+        qs = qs.filter(assignee=assignee)
+    if attribution:
+        qs = qs.filter(attribution=attribution)
+    return qs
+
+
+def claims_for_export(*, article_id=None):
+    """Claims with their matches (best first), speakers and assignees, for reports."""
+    if article_id not in (None, ""):
+        article_get(article_id=article_id)
+    qs = claim_list(article_id=article_id).prefetch_related(
+        Prefetch("matches", queryset=ClaimMatch.objects.order_by("-score", "earlier_id"))
+    )
+    return qs
+
+
+def claim_records_after(*, after_id: int, batch_size: int = 5000):
+    """Stored claims with id > ``after_id`` as plain matching records, oldest first."""
+    qs = (
+        Claim.objects.filter(pk__gt=after_id, embedding__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "article_id", "text", "embedding", "speaker__name", "speaker__kind", "quantities")
+    )
+    for pk, article_id, text, emb, speaker, kind, quantities in qs.iterator(chunk_size=batch_size):
+        yield ClaimRecord(
+            id=pk,
+            article_id=article_id,
+            text=text,
+            embedding=decode_embedding(emb),
+            speaker=speaker,
+            speaker_kind=kind,
+            quantities=quantities or [],
+        )
+
+
+def claim_records_for_article(*, article_id: int) -> list[ClaimRecord]:
+    qs = (
+        Claim.objects.filter(article_id=article_id, embedding__isnull=False)
+        .order_by("start")
+        .values_list("pk", "article_id", "text", "embedding", "speaker__name", "speaker__kind", "quantities")
+    )
+    return [
+        ClaimRecord(id=pk, article_id=a, text=t, embedding=decode_embedding(e), speaker=s, speaker_kind=k,
+                    quantities=q or [])
+        for pk, a, t, e, s, k, q in qs
+    ]
+
+
+def audit_for_claim(*, claim_id):
+    """A claim's audit records, oldest first."""
+    claim = claim_get(claim_id=claim_id)
+    return AuditRecord.objects.filter(object_type="claim", object_id=str(claim.pk)).order_by("id")
+
+
+def articles_pending(*, article_ids):
+    """How many of these articles are not finished yet (done or failed)."""
+    return Article.objects.filter(pk__in=article_ids).exclude(
+        status__in=[Article.Status.DONE, Article.Status.FAILED]
+    ).count()
+
+
+def articles_failed(*, article_ids):
+    return list(Article.objects.filter(pk__in=article_ids, status=Article.Status.FAILED))

@@ -1,0 +1,351 @@
+"""Writes. Each service runs in one transaction that also writes its audit record.
+
+Doors (admin, API, commands, tasks) parse input, call one service and shape the output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from . import selectors
+from .audit import audit_record, diff
+from .errors import InvalidInput, NotAllowed
+from .extraction import extract_claims
+from .ingestion import clean_body, content_hash, title_from_body
+from .matching import MatchIndex, embed_texts, encode_embedding
+from .models import Article, Claim, ClaimMatch, Speaker
+
+log = logging.getLogger(__name__)
+
+
+# --- ingestion ------------------------------------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    article: Article
+    created: bool
+    queue_error: str = ""
+
+    @property
+    def duplicate(self) -> bool:
+        return not self.created
+
+
+def _parse_published(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    parsed = parse_date(text)
+    if parsed is None:
+        stamp = parse_datetime(text)
+        parsed = stamp.date() if stamp else None
+    if parsed is None:
+        raise InvalidInput(f"published must be a date like 2023-03-13, got {value!r}")
+    return parsed
+
+
+def _clean_url(url):
+    url = (url or "").strip()
+    if not url:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise InvalidInput(f"url must be an http(s) address, got {url!r}") from None
+    return url
+
+
+def article_validate(*, body, title=None, source="", url="", published=None) -> dict:
+    """Clean and check an article's fields without writing anything.
+
+    Refuses binary or non-UTF-8 data, an empty body (whitespace or markup only), a body over the
+    size limit, a malformed URL or date.
+    """
+    clean = clean_body(body, max_chars=settings.CLAIMDESK_MAX_ARTICLE_CHARS)
+    title = (title or "").strip() or title_from_body(clean)
+    if len(title) > 500:
+        raise InvalidInput("title is too long (500 characters at most)")
+    return {
+        "title": title,
+        "body": clean,
+        "source": (source or "").strip()[:200],
+        "url": _clean_url(url),
+        "published": _parse_published(published),
+    }
+
+
+def article_ingest(*, body, title=None, source="", url="", published=None, user=None, queue=True) -> IngestResult:
+    """Store an article once (a normalised content hash) and queue its processing after commit.
+
+    The same body twice returns the existing article with ``created=False``: a duplicate, not an
+    error. Processing is queued only when the transaction commits; if the broker is down the
+    article is kept (status ``queued``) and ``queue_error`` says why.
+    """
+    fields = article_validate(body=body, title=title, source=source, url=url, published=published)
+    digest = content_hash(fields["body"])
+    existing = Article.objects.filter(content_hash=digest).first()
+    if existing:
+        return IngestResult(existing, created=False)
+    result = IngestResult(None, created=True)
+    try:
+        with transaction.atomic():
+            article = Article.objects.create(content_hash=digest, created_by=user if _is_user(user) else None, **fields)
+            audit_record(
+                actor=user,
+                action="article.ingest",
+                obj=article,
+                changes=diff({}, {k: v for k, v in fields.items() if k != "body"} | {"chars": len(fields["body"])}),
+            )
+            if queue:
+                transaction.on_commit(lambda: _on_commit_queue(article.pk, result))
+    except IntegrityError:
+        # Someone stored the same body a moment ago.
+        existing = Article.objects.filter(content_hash=digest).first()
+        if existing is None:
+            raise
+        return IngestResult(existing, created=False)
+    result.article = article
+    if result.queue_error:
+        article.refresh_from_db()
+    return result
+
+
+def _is_user(user):
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def _on_commit_queue(article_id, result: IngestResult | None = None):
+    error = article_queue(article_id=article_id)
+    if result is not None:
+        result.queue_error = error
+
+
+def article_queue(*, article_id) -> str:
+    """Send an article to the workers. Returns "" or the reason it could not be queued."""
+    from .tasks import extract_article
+
+    try:
+        extract_article.apply_async(
+            args=[article_id],
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
+        )
+    except Exception as exc:  # the broker is down: keep the article, say why
+        message = f"could not queue for processing, the broker is unavailable ({exc.__class__.__name__}: {exc})"
+        log.warning("article %s: %s", article_id, message)
+        Article.objects.filter(pk=article_id).update(error=message)
+        return message
+    Article.objects.filter(pk=article_id).exclude(error="").update(error="")
+    return ""
+
+
+def article_requeue(*, article, user=None) -> str:
+    """Put a failed or stuck article back in the queue (its claims are re-extracted from scratch)."""
+    with transaction.atomic():
+        locked = Article.objects.select_for_update().get(pk=article.pk)
+        if locked.status == Article.Status.DONE:
+            raise InvalidInput(f"article {locked.pk} is already processed")
+        before = {"status": locked.status}
+        ClaimMatch.objects.filter(claim__article=locked).delete()
+        if not Claim.objects.filter(article=locked).exclude(verdict=Claim.Verdict.UNREVIEWED).exists():
+            Claim.objects.filter(article=locked).delete()
+        locked.status = Article.Status.QUEUED
+        locked.error = ""
+        locked.save(update_fields=["status", "error"])
+        audit_record(actor=user, action="article.requeue", obj=locked, changes=diff(before, {"status": locked.status}))
+    return article_queue(article_id=locked.pk)
+
+
+# --- processing (the same code runs in tasks and in ``ingest --sync``) ---------------------------------
+
+
+def _claim_status(article_id, *, current, new) -> bool:
+    """Take the work: a conditional update, so a redelivered task finds nothing to do."""
+    return Article.objects.filter(pk=article_id, status=current).update(status=new) == 1
+
+
+def _fail(article_id, stage, exc):
+    message = f"{stage} failed: {exc.__class__.__name__}: {exc}"
+    log.exception("article %s: %s", article_id, message)
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=article_id)
+        before = {"status": article.status}
+        article.status = Article.Status.FAILED
+        article.error = message[:2000]
+        article.save(update_fields=["status", "error"])
+        audit_record(actor=None, action=f"article.{stage}_failed", obj=article,
+                     changes=diff(before, {"status": article.status, "error": article.error}))
+
+
+def _speaker_for(name, kind, cache):
+    if not name:
+        return None
+    key = (name[:300], kind or Speaker.Kind.ORGANISATION)
+    if key not in cache:
+        cache[key], _ = Speaker.objects.get_or_create(name=key[0], kind=key[1])
+    return cache[key]
+
+
+def article_extract(*, article_id) -> bool:
+    """Split a queued article into claims with speakers, attribution, check-worthiness, embeddings.
+
+    Runs only on an article in ``queued`` state (claimed by a conditional update); a failure marks
+    the article ``failed`` with the reason and writes nothing half-way.
+    """
+    if not _claim_status(article_id, current=Article.Status.QUEUED, new=Article.Status.EXTRACTING):
+        return False
+    try:
+        article = Article.objects.get(pk=article_id)
+        extraction = extract_claims(article.body, title=article.title)
+        vectors = embed_texts([c.text for c in extraction.claims])
+        with transaction.atomic():
+            speakers = {}
+            Claim.objects.bulk_create(
+                [
+                    Claim(
+                        article=article,
+                        start=c.start,
+                        end=c.end,
+                        text=c.text,
+                        speaker=_speaker_for(c.speaker, c.speaker_kind, speakers),
+                        attribution=c.attribution,
+                        checkworthiness=c.checkworthiness,
+                        checkworthiness_reasons=c.reasons,
+                        quantities=c.quantities,
+                        embedding=encode_embedding(vec),
+                    )
+                    for c, vec in zip(extraction.claims, vectors)
+                ]
+            )
+            Article.objects.filter(pk=article_id).update(status=Article.Status.EXTRACTED)
+            article.status = Article.Status.EXTRACTED
+            audit_record(
+                actor=None,
+                action="article.extract",
+                obj=article,
+                changes={"status": [Article.Status.EXTRACTING, Article.Status.EXTRACTED],
+                         "claims": [0, len(extraction.claims)]},
+            )
+    except Exception as exc:
+        _fail(article_id, "extraction", exc)
+        return False
+    return True
+
+
+_index = MatchIndex()
+_index_lock = threading.Lock()
+
+
+def matching_index_refresh() -> MatchIndex:
+    """The process's match index, brought up to date with claims stored since it last looked."""
+    global _index
+    with _index_lock:
+        _index.add(selectors.claim_records_after(after_id=_index.max_id))
+        return _index
+
+
+def matching_index_reset():
+    """Drop the in-process index (it is rebuilt from the database on next use)."""
+    global _index
+    with _index_lock:
+        _index = MatchIndex()
+
+
+def article_match(*, article_id) -> bool:
+    """Match every claim of an extracted article against all stored claims of other articles."""
+    if not _claim_status(article_id, current=Article.Status.EXTRACTED, new=Article.Status.MATCHING):
+        return False
+    try:
+        index = matching_index_refresh()
+        rows = []
+        for rec in selectors.claim_records_for_article(article_id=article_id):
+            for m in index.search(rec, exclude_article=article_id):
+                rows.append(ClaimMatch(claim_id=rec.id, earlier_id=m.claim_id, score=m.score, kind=m.kind,
+                                       lexical=m.lexical, semantic=m.semantic, reason=m.reason[:200]))
+        with transaction.atomic():
+            ClaimMatch.objects.bulk_create(rows, ignore_conflicts=True)
+            now = timezone.now()
+            Article.objects.filter(pk=article_id).update(status=Article.Status.DONE, processed_at=now, error="")
+            article = Article.objects.get(pk=article_id)
+            audit_record(actor=None, action="article.match", obj=article,
+                         changes={"status": [Article.Status.MATCHING, Article.Status.DONE], "matches": [0, len(rows)]})
+    except Exception as exc:
+        _fail(article_id, "matching", exc)
+        return False
+    return True
+
+
+def article_process_sync(*, article_id) -> Article:
+    """Extract and match in the calling process, through the same code as the tasks."""
+    article_extract(article_id=article_id)
+    article_match(article_id=article_id)
+    return Article.objects.get(pk=article_id)
+
+
+# --- review ----------------------------------------------------------------------------------------
+
+
+def _require_reviewer(user):
+    if not _is_user(user) or not user.is_active:
+        raise NotAllowed("you must be signed in to review claims")
+    if not user.has_perm("claims.change_claim"):
+        raise NotAllowed(f"{user.username} may not review claims")
+
+
+def claim_set_verdict(*, claim: Claim, user, verdict: str, note: str = "") -> Claim:
+    """Set a claim's verdict with a note.
+
+    The verdict must be one of unreviewed, verified, disputed, unattributed; the user must be
+    allowed to review claims. Writes one audit record with the before and after values.
+    """
+    if verdict not in Claim.Verdict.values:
+        raise InvalidInput(f"verdict must be one of {', '.join(Claim.Verdict.values)}, got {verdict!r}")
+    _require_reviewer(user)
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        before = {"verdict": locked.verdict, "verdict_note": locked.verdict_note}
+        locked.verdict = verdict
+        locked.verdict_note = (note or "").strip()
+        locked.reviewed_by = user
+        locked.reviewed_at = timezone.now()
+        changes = diff(before, {"verdict": locked.verdict, "verdict_note": locked.verdict_note})
+        if not changes:
+            return locked
+        locked.save(update_fields=["verdict", "verdict_note", "reviewed_by", "reviewed_at", "updated_at"])
+        audit_record(actor=user, action="claim.verdict", obj=locked, changes=changes)
+    claim.refresh_from_db()
+    return claim
+
+
+def claim_assign(*, claim: Claim, user, assignee) -> Claim:
+    """Assign a claim to a user (or unassign with ``None``), recording who did it."""
+    _require_reviewer(user)
+    if assignee is not None and not assignee.is_active:
+        raise InvalidInput(f"{assignee.username} is not an active user")
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        before = {"assignee": locked.assignee.username if locked.assignee else None}
+        after = {"assignee": assignee.username if assignee else None}
+        changes = diff(before, after)
+        if not changes:
+            return locked
+        locked.assignee = assignee
+        locked.save(update_fields=["assignee", "updated_at"])
+        audit_record(actor=user, action="claim.assign", obj=locked, changes=changes)
+    claim.refresh_from_db()
+    return claim

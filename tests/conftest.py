@@ -1,0 +1,86 @@
+import os
+import shutil
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("CLAIMDESK_REQUIRE_SERVICES") == "1"
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def unavailable(reason):
+    """Skip locally; fail in CI, where every service must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service not available: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if REQUIRE_SERVICES and exitstatus == 0:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+        if skipped:
+            session.exitstatus = 1
+            if reporter:
+                reporter.write_line(f"FAILED: {skipped} test(s) skipped while CLAIMDESK_REQUIRE_SERVICES=1", red=True)
+
+
+@pytest.fixture(scope="session")
+def seeds():
+    """The two seed articles from ../shared/seeds, in order (000_ first)."""
+    files = sorted(SEEDS.glob("*.txt"))
+    if len(files) < 2:
+        unavailable(f"seed articles not found in {SEEDS}")
+    return [f.read_text(encoding="utf-8") for f in files]
+
+
+@pytest.fixture(scope="session")
+def seed_paths():
+    files = sorted(SEEDS.glob("*.txt"))
+    if len(files) < 2:
+        unavailable(f"seed articles not found in {SEEDS}")
+    return files
+
+
+def _port_open(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def require_postgres(settings):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        unavailable("this test needs PostgreSQL (set DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def require_redis(settings):
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis://"):
+        unavailable("this test needs the Redis broker (set CELERY_BROKER_URL=redis://...)")
+    parsed = urlparse(url)
+    if not _port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379):
+        unavailable(f"Redis is not reachable at {url}")
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        unavailable("headless Chromium not installed (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
