@@ -27,6 +27,8 @@ def verdict_badge(verdict, label=None):
 
 
 class ArticleAddForm(forms.ModelForm):
+    url = forms.URLField(label="URL", required=False, max_length=2000, assume_scheme="https")
+
     class Meta:
         model = Article
         fields = ["title", "body", "source", "url", "published"]

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from .errors import InvalidInput
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_HTML_HINT = re.compile(r"<\s*(html|body|p|div|span|br|article|section|h[1-6]|a|script|style|!doctype)\b", re.I)
+_HTML_HINT = re.compile(r"<\s*/?\s*(html|body|p|div|span|br|article|section|h[1-6]|a|script|style|!doctype)\b[^>]*>", re.I)
 _BLOCK_TAGS = {"p", "div", "br", "article", "section", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote",
                "tr", "header", "footer", "figure", "figcaption", "ul", "ol", "table", "main", "aside", "nav"}
 _SKIP_TAGS = {"script", "style", "noscript", "template", "head", "nav", "footer", "aside", "form", "button"}
@@ -68,6 +68,9 @@ def html_to_text(markup: str) -> str:
 
 
 def looks_like_html(text: str) -> bool:
+    stripped = text.strip()
+    if stripped.startswith("<") and stripped.endswith(">") and _HTML_HINT.search(stripped):
+        return True
     return len(_HTML_HINT.findall(text[:20000])) >= 2
 
 

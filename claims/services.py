@@ -277,6 +277,9 @@ def article_match(*, article_id) -> bool:
             for m in index.search(rec, exclude_article=article_id):
                 rows.append(ClaimMatch(claim_id=rec.id, earlier_id=m.claim_id, score=m.score, kind=m.kind,
                                        lexical=m.lexical, semantic=m.semantic, reason=m.reason[:200]))
+        # The index may still hold claims deleted since it loaded them (a re-queued article).
+        alive = set(Claim.objects.filter(pk__in={r.earlier_id for r in rows}).values_list("pk", flat=True))
+        rows = [r for r in rows if r.earlier_id in alive]
         with transaction.atomic():
             ClaimMatch.objects.bulk_create(rows, ignore_conflicts=True)
             now = timezone.now()

@@ -84,3 +84,13 @@ def chromium_path():
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _fresh_match_index():
+    """Each test starts with an empty in-process index (rolled-back claims must not linger)."""
+    from claims import services
+
+    services.matching_index_reset()
+    yield
+    services.matching_index_reset()

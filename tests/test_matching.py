@@ -1,0 +1,119 @@
+"""Matching on plain data: the seed articles' near-identical sentences, numbers, speakers. No database."""
+
+import pytest
+
+from claims.extraction import extract_claims
+from claims.matching import (
+    CONFLICT,
+    RELATED,
+    SAME,
+    ClaimRecord,
+    MatchIndex,
+    decode_embedding,
+    embed_texts,
+    encode_embedding,
+    numbers_disagree,
+)
+
+
+def _records(claims, article_id, first_id):
+    vectors = embed_texts([c.text for c in claims])
+    return [
+        ClaimRecord(id=first_id + i, article_id=article_id, text=c.text, embedding=v, speaker=c.speaker,
+                    speaker_kind=c.speaker_kind, quantities=c.quantities)
+        for i, (c, v) in enumerate(zip(claims, vectors))
+    ]
+
+
+@pytest.fixture(scope="module")
+def seed_index(seeds):
+    first = _records(extract_claims(seeds[0]).claims, 1, 1)
+    second = _records(extract_claims(seeds[1]).claims, 2, 1000)
+    index = MatchIndex()
+    index.add(first)
+    return index, first, second
+
+
+def _best(index, records, fragment):
+    query = next(r for r in records if fragment in r.text)
+    matches = index.search(query, exclude_article=query.article_id)
+    assert matches, f"no match at all for {fragment!r}"
+    return matches[0], {r.id: r for r in index.records}[matches[0].claim_id]
+
+
+@pytest.mark.parametrize(
+    "fragment, earlier_fragment",
+    [
+        ("A visit by Xi to Russia would be a major event", "A visit by Mr Xi to Russia would be a major event"),
+        ("Wagner assault units are advancing", "assault units are advancing from several directions"),
+        ("is planning to seek the arrests of Russian officials", "approve arrest warrants against Russian individuals"),
+    ],
+)
+def test_near_identical_seed_sentences_match_same(seed_index, fragment, earlier_fragment):
+    index, _, second = seed_index
+    match, earlier = _best(index, second, fragment)
+    assert earlier_fragment in earlier.text
+    assert match.kind == SAME
+    assert 0 <= match.score <= 1
+
+
+def test_unrelated_claim_gets_no_same_match(seed_index):
+    index, _, second = seed_index
+    query = next(r for r in second if "Bakhmut municipal officials" in r.text)
+    assert all(m.kind != SAME for m in index.search(query, exclude_article=2))
+
+
+def test_matches_never_come_from_the_same_article(seed_index):
+    index, first, _ = seed_index
+    for rec in first[:5]:
+        assert index.search(rec, exclude_article=1) == []
+
+
+def _record(rid, article, text, quantities=(), speaker=None, kind=None):
+    return ClaimRecord(id=rid, article_id=article, text=text, embedding=embed_texts([text])[0],
+                       quantities=list(quantities), speaker=speaker, speaker_kind=kind)
+
+
+def test_close_words_with_different_numbers_are_a_conflict_not_same():
+    index = MatchIndex()
+    index.add([_record(1, 1, "About 40,000 vehicles cross the Harbour Bridge every day, the transport authority said.",
+                       [{"value": 40000.0, "unit": "vehicle"}])])
+    query = _record(2, 2, "About 25,000 vehicles cross the Harbour Bridge every day, the transport authority said.",
+                    [{"value": 25000.0, "unit": "vehicle"}])
+    (match,) = index.search(query, exclude_article=2)
+    assert match.kind == CONFLICT
+    assert "numbers" in match.reason
+
+
+def test_same_words_from_different_people_are_a_conflict():
+    index = MatchIndex()
+    index.add([_record(1, 1, "The repairs will take at least eight months, Tomas Brandt said.", speaker="Tomas Brandt",
+                       kind="person")])
+    query = _record(2, 2, "The repairs will take at least eight months, Marta Leclerc said.", speaker="Marta Leclerc",
+                    kind="person")
+    (match,) = index.search(query, exclude_article=2)
+    assert match.kind == CONFLICT
+    assert "speakers" in match.reason
+
+
+def test_very_short_claims_are_never_same_automatically():
+    index = MatchIndex()
+    index.add([_record(1, 1, "The bridge is closed.")])
+    (match,) = index.search(_record(2, 2, "The bridge is closed."), exclude_article=2)
+    assert match.kind == RELATED
+
+
+def test_numbers_disagree_by_unit():
+    a = [{"value": 1100.0, "unit": "death"}]
+    assert numbers_disagree(a, [{"value": 220.0, "unit": "death"}])
+    assert not numbers_disagree(a, [{"value": 1100.0, "unit": "death"}])
+    assert not numbers_disagree(a, [])
+    assert numbers_disagree(a, [{"value": 220.0, "unit": "soldier"}])
+    assert not numbers_disagree(a, [{"value": 220.0, "unit": "soldier"}], same_unit_only=True)
+
+
+def test_embeddings_survive_compact_storage():
+    vec = embed_texts(["The bridge is closed to traffic."])[0]
+    raw = encode_embedding(vec)
+    assert len(raw) == 768
+    assert float(decode_embedding(raw) @ vec) > 0.999

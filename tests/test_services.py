@@ -1,0 +1,203 @@
+"""Services: ingestion, processing, review, audit, on the configured database."""
+
+import pytest
+from django.db import connection, transaction
+
+from claims import services
+from claims.audit import audit_door, audit_verify
+from claims.errors import InvalidInput, NotAllowed
+from claims.models import Article, AuditRecord, Claim, ClaimMatch
+
+from .factories import ClaimFactory, EditorFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+BODY = "Bridge closes\n\nThe council closed the Harbour Bridge on Tuesday after finding corrosion in 14 cables."
+
+
+def test_ingest_stores_article_and_audits_it():
+    editor = EditorFactory()
+    with audit_door("api"):
+        result = services.article_ingest(body=BODY, source="Gazette", user=editor, queue=False)
+    assert result.created
+    article = result.article
+    assert article.title == "Bridge closes"
+    assert article.status == Article.Status.QUEUED
+    rec = AuditRecord.objects.get(object_type="article", object_id=str(article.pk))
+    assert (rec.actor_username, rec.door, rec.action) == (editor.username, "api", "article.ingest")
+    assert rec.changes["source"] == [None, "Gazette"]
+
+
+def test_same_body_twice_is_one_article_reported_as_duplicate():
+    first = services.article_ingest(body=BODY, queue=False)
+    again = services.article_ingest(body="  " + BODY.upper() + "\n\n", title="Other title", queue=False)
+    assert again.duplicate
+    assert again.article.pk == first.article.pk
+    assert Article.objects.count() == 1
+
+
+@pytest.mark.parametrize("body", ["", "   ", "<div></div>"])
+def test_empty_body_is_refused_and_nothing_is_written(body):
+    with pytest.raises(InvalidInput, match="empty"):
+        services.article_ingest(body=body, queue=False)
+    assert Article.objects.count() == 0
+    assert AuditRecord.objects.count() == 0
+
+
+def test_bad_date_and_url_are_refused():
+    with pytest.raises(InvalidInput, match="published must be a date"):
+        services.article_ingest(body=BODY, published="last Tuesday", queue=False)
+    with pytest.raises(InvalidInput, match="url must be an http"):
+        services.article_ingest(body=BODY, url="javascript:alert(1)", queue=False)
+    assert Article.objects.count() == 0
+
+
+def test_processing_extracts_claims_and_is_safe_to_run_twice():
+    article = services.article_ingest(body=BODY, queue=False).article
+    assert services.article_extract(article_id=article.pk)
+    assert not services.article_extract(article_id=article.pk)  # redelivered: nothing to do
+    assert services.article_match(article_id=article.pk)
+    assert not services.article_match(article_id=article.pk)
+    article.refresh_from_db()
+    assert article.status == Article.Status.DONE
+    claim = article.claims.get()
+    assert claim.text.startswith("The council closed the Harbour Bridge")
+    assert len(bytes(claim.embedding)) == 768
+
+
+def test_failure_marks_the_article_failed_and_writes_no_claims(monkeypatch):
+    article = services.article_ingest(body=BODY, queue=False).article
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(services, "embed_texts", broken)
+    assert not services.article_extract(article_id=article.pk)
+    article.refresh_from_db()
+    assert article.status == Article.Status.FAILED
+    assert "model exploded" in article.error
+    assert not article.claims.exists()
+
+
+def test_seed_articles_match_each_other(seeds):
+    services.matching_index_reset()
+    first = services.article_ingest(body=seeds[0], queue=False).article
+    services.article_process_sync(article_id=first.pk)
+    second = services.article_ingest(body=seeds[1], queue=False).article
+    services.article_process_sync(article_id=second.pk)
+    same = ClaimMatch.objects.filter(kind="same", claim__article=second).select_related("claim", "earlier")
+    pairs = [(m.claim.text, m.earlier.text) for m in same]
+
+    def matched(new_fragment, old_fragment):
+        return any(new_fragment in a and old_fragment in b for a, b in pairs)
+
+    assert matched("A visit by Xi to Russia", "A visit by Mr Xi to Russia")
+    assert matched("Wagner assault units are advancing", "assault units are advancing from several directions")
+    assert matched("planning to seek the arrests of Russian officials", "approve arrest warrants")
+    assert all(m.earlier.article_id == first.pk for m in same)
+
+
+def test_set_verdict_writes_audit_with_before_and_after():
+    editor = EditorFactory()
+    claim = ClaimFactory()
+    with audit_door("admin"):
+        services.claim_set_verdict(claim=claim, user=editor, verdict="disputed", note="Figures do not add up")
+    claim.refresh_from_db()
+    assert claim.verdict == "disputed"
+    assert claim.reviewed_by == editor
+    rec = AuditRecord.objects.get(object_type="claim", object_id=str(claim.pk))
+    assert rec.door == "admin"
+    assert rec.changes == {"verdict": ["unreviewed", "disputed"], "verdict_note": ["", "Figures do not add up"]}
+
+
+def test_verdict_outside_the_four_values_is_refused_and_nothing_changes():
+    editor = EditorFactory()
+    claim = ClaimFactory()
+    with pytest.raises(InvalidInput, match="verdict must be one of unreviewed, verified, disputed, unattributed"):
+        services.claim_set_verdict(claim=claim, user=editor, verdict="mostly-true")
+    claim.refresh_from_db()
+    assert claim.verdict == "unreviewed"
+    assert not AuditRecord.objects.exists()
+
+
+def test_user_without_review_permission_is_refused():
+    claim = ClaimFactory()
+    with pytest.raises(NotAllowed):
+        services.claim_set_verdict(claim=claim, user=UserFactory(), verdict="verified")
+
+
+def test_assign_and_reassign_are_audited():
+    editor = EditorFactory()
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    claim = ClaimFactory()
+    services.claim_assign(claim=claim, user=editor, assignee=alice)
+    services.claim_assign(claim=claim, user=editor, assignee=bob)
+    changes = [r.changes for r in AuditRecord.objects.filter(action="claim.assign").order_by("id")]
+    assert changes == [{"assignee": [None, "alice"]}, {"assignee": ["alice", "bob"]}]
+
+
+def test_audit_chain_verifies_and_detects_tampering():
+    editor = EditorFactory()
+    claim = ClaimFactory()
+    for verdict in ("verified", "disputed", "unattributed"):
+        services.claim_set_verdict(claim=claim, user=editor, verdict=verdict)
+    result = audit_verify()
+    assert result.broken is None and result.checked == 3
+    victim = AuditRecord.objects.order_by("id")[1]
+    _tamper(victim.pk, '{"verdict": ["unreviewed", "verified"]}')
+    result = audit_verify()
+    assert result.broken.pk == victim.pk
+    assert result.checked == 1
+
+
+def _tamper(pk, changes_json):
+    """Edit an audit row behind the application's back (triggers switched off, as an attacker would)."""
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("ALTER TABLE claims_audit_record DISABLE TRIGGER USER")
+            cur.execute("UPDATE claims_audit_record SET changes = %s::jsonb WHERE id = %s", [changes_json, pk])
+            cur.execute("ALTER TABLE claims_audit_record ENABLE TRIGGER USER")
+        else:
+            cur.execute("DROP TRIGGER claims_audit_record_no_update")
+            cur.execute("UPDATE claims_audit_record SET changes = %s WHERE id = %s", [changes_json, pk])
+
+
+def test_database_refuses_update_and_delete_of_audit_records():
+    editor = EditorFactory()
+    services.claim_set_verdict(claim=ClaimFactory(), user=editor, verdict="verified")
+    rec = AuditRecord.objects.get()
+    for sql in ("UPDATE claims_audit_record SET action = 'x' WHERE id = %s", "DELETE FROM claims_audit_record WHERE id = %s"):
+        with pytest.raises(Exception, match="append-only"):
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(sql, [rec.pk])
+    assert AuditRecord.objects.get().action == "claim.verdict"
+
+
+def test_audit_record_requires_the_change_transaction():
+    from claims.audit import audit_record
+
+    claim = ClaimFactory()
+    with pytest.raises(RuntimeError):
+        # outside any atomic block (pytest-django wraps tests in one, so leave it explicitly)
+        transaction.get_connection().in_atomic_block = False
+        try:
+            audit_record(actor=None, action="x", obj=claim, changes={})
+        finally:
+            transaction.get_connection().in_atomic_block = True
+
+
+def test_requeue_resets_a_failed_article(monkeypatch):
+    article = services.article_ingest(body=BODY, queue=False).article
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.FAILED, error="boom")
+    queued = []
+    monkeypatch.setattr(services, "article_queue", lambda *, article_id: queued.append(article_id) or "")
+    services.article_requeue(article=article, user=EditorFactory())
+    article.refresh_from_db()
+    assert (article.status, article.error, queued) == ("queued", "", [article.pk])
+
+
+def test_claims_keep_reading_order(seeds):
+    article = services.article_ingest(body=seeds[1], queue=False).article
+    services.article_process_sync(article_id=article.pk)
+    starts = list(Claim.objects.filter(article=article).values_list("start", flat=True))
+    assert starts == sorted(starts) and len(starts) > 10
