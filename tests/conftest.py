@@ -94,3 +94,15 @@ def _fresh_match_index():
     services.matching_index_reset()
     yield
     services.matching_index_reset()
+
+
+@pytest.fixture
+def flushable_db(transactional_db):
+    """A transactional test database whose audit table may be truncated at teardown (PostgreSQL
+    refuses TRUNCATE of the audit trail unless the session asks for it)."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET claimdesk.allow_truncate = 'on'")
