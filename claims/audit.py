@@ -8,8 +8,8 @@ middleware, the management commands and the tasks.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import contextvars
+import datetime as dt
 import hashlib
 import json
 import uuid
@@ -30,7 +30,7 @@ class _DoorContext:
 
 
 _context: contextvars.ContextVar[_DoorContext] = contextvars.ContextVar(
-    "claimdesk_audit_door", default=_DoorContext(door=AuditRecord.Door.COMMAND, request_id="")
+    "claimdesk_audit_door", default=_DoorContext(door=AuditRecord.Door.COMMAND, request_id=""),  # noqa: B039 (frozen)
 )
 
 
@@ -77,7 +77,7 @@ def record_hash(*, prev_hash: str, at, actor_username: str, door: str, request_i
     payload = json.dumps(
         {
             "prev": prev_hash,
-            "at": at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds"),
+            "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
             "actor": actor_username,
             "door": door,
             "request_id": request_id,

@@ -249,7 +249,7 @@ SPEECH_VERBS = {
     "tweet", "post", "comment", "reply", "respond", "agree", "urge", "maintain", "concede",
     "contend", "recall", "emphasise", "emphasize", "testify", "describe", "indicate", "believe",
     "think", "vow", "promise", "pledge", "boast", "complain", "charge", "caution", "counter",
-    "observe", "remark", "speculate", "acknowledge", "signal", "hint", "disclose", "recount",
+    "observe", "remark", "speculate", "signal", "hint", "disclose", "recount",
 }
 _ANON_HEADS = {
     "source", "official", "person", "people", "insider", "diplomat", "aide", "officer",

@@ -1,0 +1,110 @@
+#!/usr/bin/env python
+"""Articles per second: the whole pipeline beside the raw model cost, on the same texts, same run.
+
+    python bench/ingest.py [FILE ...] [--copies N]
+
+Defaults to the two seed articles (../shared/seeds) and the demo articles, each repeated --copies
+times with a unique line so none is a duplicate. Rows of the table:
+
+- spaCy nlp.pipe        the English pipeline alone over the article bodies
+- models (spaCy + e5)   plus the sentence embeddings of the extracted claims: the raw model cost
+- extraction            the product's extraction code (spaCy + rules + check-worthiness), no DB
+- whole pipeline        ingest, extract, embed, store and match each article through the services,
+                        on a fresh database (SQLite in a temp folder unless DATABASE_URL is set)
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def load_texts(files, copies):
+    if not files:
+        files = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt")) + sorted((ROOT / "claims" / "demo").glob("*.txt"))
+    bases = [Path(f).read_text(encoding="utf-8") for f in files]
+    texts = []
+    for i in range(copies):
+        for j, base in enumerate(bases):
+            texts.append(f"{base}\n\nBench copy {i}-{j}.")
+    return texts
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("files", nargs="*")
+    parser.add_argument("--copies", type=int, default=10)
+    args = parser.parse_args()
+
+    if "DATABASE_URL" not in os.environ:
+        os.environ["CLAIMDESK_VAR_DIR"] = tempfile.mkdtemp(prefix="claimdesk-bench-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from claims import services
+    from claims.extraction import extract_many
+    from claims.matching import embed_texts
+    from claims.nlp import get_embedder, get_nlp
+
+    texts = load_texts(args.files, args.copies)
+    n = len(texts)
+    chars = sum(map(len, texts))
+
+    load_spacy, nlp = timed(get_nlp)
+    load_e5, _ = timed(get_embedder)
+    # warm up both models once so first-call costs do not count against either side
+    list(nlp.pipe(texts[:2]))
+    embed_texts(["warm up"])
+
+    t_spacy, _ = timed(lambda: list(nlp.pipe(texts, batch_size=32)))
+    t_extract, extractions = timed(lambda: extract_many([(t, None) for t in texts]))
+    claim_texts = [c.text for e in extractions for c in e.claims]
+    t_embed, _ = timed(lambda: embed_texts(claim_texts))
+
+    call_command("migrate", verbosity=0)
+    services.matching_index_reset()
+
+    def pipeline():
+        for text in texts:
+            article = services.article_ingest(body=text, source="bench", queue=False).article
+            services.article_process_sync(article_id=article.pk)
+
+    t_pipe, _ = timed(pipeline)
+    from claims.models import ClaimMatch
+
+    rows = [
+        ("spaCy nlp.pipe", t_spacy),
+        ("models (spaCy + e5 embeddings)", t_spacy + t_embed),
+        ("extraction (no DB)", t_extract),
+        ("whole pipeline (ingest+extract+embed+store+match)", t_pipe),
+    ]
+    from django.db import connection
+
+    print(f"{n} articles, {chars:,} characters, {len(claim_texts)} claims, {ClaimMatch.objects.count()} matches; "
+          f"database: {connection.vendor}; model load: spaCy {load_spacy:.2f}s, e5 {load_e5:.2f}s")
+    print()
+    print(f"| {'stage':<52} | {'seconds':>8} | {'articles/s':>10} | {'x spaCy':>8} |")
+    print(f"|{'-' * 54}|{'-' * 10}:|{'-' * 12}:|{'-' * 10}:|")
+    for name, seconds in rows:
+        print(f"| {name:<52} | {seconds:>8.2f} | {n / seconds:>10.2f} | {seconds / t_spacy:>8.2f} |")
+    print()
+    print(f"ratio whole pipeline / spaCy alone: {t_pipe / t_spacy:.2f}; "
+          f"whole pipeline / raw model cost: {t_pipe / (t_spacy + t_embed):.2f}")
+
+
+if __name__ == "__main__":
+    main()
