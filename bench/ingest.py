@@ -71,7 +71,7 @@ def main():
     embed_texts(["warm up"])
 
     t_spacy, _ = timed(lambda: list(nlp.pipe(texts, batch_size=32)))
-    t_extract, extractions = timed(lambda: extract_many([(t, None) for t in texts]))
+    t_extract, extractions = timed(lambda: extract_many([(t, None) for t in texts], embed=False))
     claim_texts = [c.text for e in extractions for c in e.claims]
     t_embed, _ = timed(lambda: embed_texts(claim_texts))
 

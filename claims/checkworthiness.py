@@ -17,8 +17,11 @@ _PREDICTION = {"will", "would", "could", "might", "expect", "expected", "forecas
 _FACT_ENTS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "LAW", "DATE"}
 
 
-def score_checkworthiness(span, *, quantities=(), attributed=False) -> tuple[float, list[str]]:
-    """Score one claim (a spaCy span). Returns (score in [0, 1], reasons)."""
+def score_checkworthiness(span, *, quantities=(), attributed=False, embedding=None) -> tuple[float, list[str]]:
+    """Score one claim (a spaCy span; ``embedding`` is its sentence embedding when known).
+
+    Returns (score in [0, 1], reasons shown to the reviewer).
+    """
     tokens = [t for t in span if not t.is_space]
     words = [t for t in tokens if t.is_alpha]
     lowers = {t.lower_ for t in tokens}

@@ -50,6 +50,8 @@ class ExtractedClaim:
     checkworthiness: float
     reasons: list[str] = field(default_factory=list)
     quantities: list[dict] = field(default_factory=list)
+    # the sentence embedding (claims.matching.embed_texts), shared by check-worthiness and matching
+    embedding: object = None
 
 
 @dataclass
@@ -589,7 +591,8 @@ def _claim_worthy(unit) -> bool:
     return len(words) >= 4
 
 
-def extract_from_doc_blocks(text: str, blocks: list[Block], docs) -> list[ExtractedClaim]:
+def extract_from_doc_blocks(text: str, blocks: list[Block], docs) -> list[tuple[ExtractedClaim, object]]:
+    """Claims of one article, each with its spaCy span (for scoring); check-worthiness not yet set."""
     ctx = _Context()
     claims: list[ExtractedClaim] = []
     prev_direct = None
@@ -607,8 +610,7 @@ def extract_from_doc_blocks(text: str, blocks: list[Block], docs) -> list[Extrac
             start = block.start + unit.start_char
             end = block.start + unit.end_char
             quantities = extract_quantities(unit)
-            score, reasons = score_checkworthiness(unit, quantities=quantities, attributed=attribution != NONE)
-            claims.append(
+            claims.append((
                 ExtractedClaim(
                     start=start,
                     end=end,
@@ -616,11 +618,11 @@ def extract_from_doc_blocks(text: str, blocks: list[Block], docs) -> list[Extrac
                     speaker=speaker.name if speaker else None,
                     speaker_kind=speaker.kind if speaker else None,
                     attribution=attribution,
-                    checkworthiness=score,
-                    reasons=reasons,
+                    checkworthiness=0.0,
                     quantities=quantities,
-                )
-            )
+                ),
+                unit,
+            ))
     return claims
 
 
@@ -629,8 +631,12 @@ def extract_claims(text: str, *, title: str | None = None) -> Extraction:
     return extract_many([(text, title)])[0]
 
 
-def extract_many(items, *, batch_size: int = 64) -> list[Extraction]:
-    """Extract many articles at once (``[(text, title), ...]``), batching spaCy over paragraphs."""
+def extract_many(items, *, batch_size: int = 64, embed: bool = True) -> list[Extraction]:
+    """Extract many articles at once (``[(text, title), ...]``), batching spaCy over paragraphs.
+
+    With ``embed`` (the default) every claim also gets its sentence embedding, computed once in a
+    batch and used both for check-worthiness and, stored, for matching.
+    """
     nlp = get_nlp()
     plans = []
     paragraph_texts = []
@@ -640,8 +646,18 @@ def extract_many(items, *, batch_size: int = 64) -> list[Extraction]:
         plans.append((text, blocks, len(body)))
         paragraph_texts.extend(text[b.start : b.end] for b in body)
     docs = iter(nlp.pipe(paragraph_texts, batch_size=batch_size))
-    out = []
+    per_article = []
     for text, blocks, n in plans:
         article_docs = [next(docs) for _ in range(n)]
-        out.append(Extraction(claims=extract_from_doc_blocks(text, blocks, article_docs), blocks=blocks))
-    return out
+        per_article.append((blocks, extract_from_doc_blocks(text, blocks, article_docs)))
+    pairs = [pair for _, claims in per_article for pair in claims]
+    if embed and pairs:
+        from .matching import embed_texts
+
+        for (claim, _), vec in zip(pairs, embed_texts([c.text for c, _ in pairs])):
+            claim.embedding = vec
+    for claim, span in pairs:
+        claim.checkworthiness, claim.reasons = score_checkworthiness(
+            span, quantities=claim.quantities, attributed=claim.attribution != NONE, embedding=claim.embedding
+        )
+    return [Extraction(claims=[c for c, _ in claims], blocks=blocks) for blocks, claims in per_article]

@@ -22,7 +22,7 @@ from .audit import audit_record, diff
 from .errors import InvalidInput, NotAllowed
 from .extraction import extract_claims
 from .ingestion import clean_body, content_hash, title_from_body
-from .matching import MatchIndex, embed_texts, encode_embedding
+from .matching import MatchIndex, encode_embedding
 from .models import Article, Claim, ClaimMatch, Speaker
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,6 @@ def article_extract(*, article_id) -> bool:
     try:
         article = Article.objects.get(pk=article_id)
         extraction = extract_claims(article.body, title=article.title)
-        vectors = embed_texts([c.text for c in extraction.claims])
         with transaction.atomic():
             speakers = {}
             Claim.objects.bulk_create(
@@ -227,9 +226,9 @@ def article_extract(*, article_id) -> bool:
                         checkworthiness=c.checkworthiness,
                         checkworthiness_reasons=c.reasons,
                         quantities=c.quantities,
-                        embedding=encode_embedding(vec),
+                        embedding=encode_embedding(c.embedding),
                     )
-                    for c, vec in zip(extraction.claims, vectors)
+                    for c in extraction.claims
                 ]
             )
             Article.objects.filter(pk=article_id).update(status=Article.Status.EXTRACTED)

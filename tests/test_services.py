@@ -71,7 +71,7 @@ def test_failure_marks_the_article_failed_and_writes_no_claims(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("model exploded")
 
-    monkeypatch.setattr(services, "embed_texts", broken)
+    monkeypatch.setattr(services, "extract_claims", broken)
     assert not services.article_extract(article_id=article.pk)
     article.refresh_from_db()
     assert article.status == Article.Status.FAILED
