@@ -1,13 +1,22 @@
-"""The editors' workbench in the Django admin. Every write goes through ``claims.services``."""
+"""The editors' workbench in the Django admin. Every write goes through ``claims.services`` or
+``claims.workflow``; every permission question goes to ``claims.permissions``."""
+
+import difflib
+import re
+import statistics
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count
-from django.urls import reverse
+from django.db.models import Count, F, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from . import services
+from . import permissions, services, workflow
 from .errors import ClaimdeskError
 from .models import Article, AuditRecord, Claim, ClaimMatch, Speaker
 
@@ -17,13 +26,47 @@ VERDICT_COLOURS = {
     "disputed": "#b91c1c",
     "unattributed": "#b45309",
 }
+STATE_COLOURS = {"unreviewed": "#6b7280", "in_review": "#1d4ed8", "proposed": "#7c3aed", "published": "#15803d"}
+
+
+def badge(value, label, colours):
+    return format_html(
+        '<span class="badge badge-{}" style="color:#fff;background:{};padding:1px 7px;border-radius:8px;'
+        'white-space:nowrap">{}</span>', value, colours.get(value, "#6b7280"), label,
+    )
 
 
 def verdict_badge(verdict, label=None):
-    return format_html(
-        '<span class="verdict verdict-{}" style="color:#fff;background:{};padding:1px 6px;border-radius:8px">{}</span>',
-        verdict, VERDICT_COLOURS.get(verdict, "#6b7280"), label or verdict,
-    )
+    return badge(verdict, label or verdict, VERDICT_COLOURS)
+
+
+def _desk_users():
+    return (get_user_model().objects.filter(is_active=True)
+            .filter(Q(groups__name__in=["editor", "reviewer"]) | Q(is_superuser=True)).distinct().order_by("username"))
+
+
+_WORD = re.compile(r"\S+")
+
+
+def marked_diff(a: str, b: str):
+    """Both texts with the words that differ between them wrapped in <mark>."""
+    wa, wb = _WORD.findall(a), _WORD.findall(b)
+    out_a, out_b = [], []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=[w.lower() for w in wa], b=[w.lower() for w in wb],
+                                                      autojunk=False).get_opcodes():
+        if op == "equal":
+            out_a.append(format_html("{} ", " ".join(wa[i1:i2])))
+            out_b.append(format_html("{} ", " ".join(wb[j1:j2])))
+        else:
+            if i2 > i1:
+                out_a.append(format_html("<mark>{}</mark> ", " ".join(wa[i1:i2])))
+            if j2 > j1:
+                out_b.append(format_html("<mark>{}</mark> ", " ".join(wb[j1:j2])))
+    join = lambda parts: format_html_join("", "{}", ((p,) for p in parts))  # noqa: E731
+    return join(out_a), join(out_b)
+
+
+# --- articles ----------------------------------------------------------------------------------------
 
 
 class ArticleAddForm(forms.ModelForm):
@@ -52,7 +95,8 @@ class ArticleAddForm(forms.ModelForm):
 
 class ClaimInline(admin.TabularInline):
     model = Claim
-    fields = ["claim_text", "speaker", "attribution", "checkworthiness", "verdict_display", "assignee"]
+    fields = ["claim_text", "speaker", "attribution", "checkworthiness", "state_display", "verdict_display",
+              "assignee"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -65,6 +109,10 @@ class ClaimInline(admin.TabularInline):
     @admin.display(description="claim")
     def claim_text(self, claim):
         return claim.text
+
+    @admin.display(description="state")
+    def state_display(self, claim):
+        return badge(claim.state, claim.get_state_display(), STATE_COLOURS)
 
     @admin.display(description="verdict")
     def verdict_display(self, claim):
@@ -114,24 +162,30 @@ class ArticleAdmin(admin.ModelAdmin):
         for claim in article.claims.order_by("start"):
             if claim.start < pos:
                 continue
+            colour = VERDICT_COLOURS[claim.verdict]
             parts.append(format_html("{}", body[pos:claim.start]))
             parts.append(format_html(
-                '<a href="{}" class="claim-mark" title="{} · {}" style="background:{}22;border-bottom:2px solid {};'
-                'color:inherit;text-decoration:none">{}</a>',
-                reverse("admin:claims_claim_change", args=[claim.pk]), claim.get_verdict_display(),
-                claim.speaker or "no speaker", VERDICT_COLOURS[claim.verdict], VERDICT_COLOURS[claim.verdict],
+                '<a href="{}" class="claim-mark verdict-{}" title="#{} · {} · {} · {}" style="background:{}22;'
+                'border-bottom:3px solid {};color:inherit;text-decoration:none">{}</a>',
+                reverse("admin:claims_claim_change", args=[claim.pk]), claim.verdict, claim.pk,
+                claim.get_verdict_display(), claim.get_state_display(), claim.speaker or "no speaker", colour, colour,
                 body[claim.start:claim.end],
             ))
             pos = claim.end
         parts.append(format_html("{}", body[pos:]))
-        return format_html('<div style="white-space:pre-wrap;max-width:60em;line-height:1.5">{}</div>',
-                           format_html_join("", "{}", ((p,) for p in parts)))
+        legend = format_html_join(" ", "{}", ((verdict_badge(v, label),) for v, label in Claim.Verdict.choices))
+        return format_html('<div style="margin-bottom:.6em">{}</div><div class="article-body" '
+                           'style="white-space:pre-wrap;max-width:60em;line-height:1.6">{}</div>',
+                           legend, format_html_join("", "{}", ((p,) for p in parts)))
 
     def save_model(self, request, obj, form, change):
         if change:
             return
-        data = form.validated
-        result = services.article_ingest(user=request.user, **data)
+        try:
+            result = services.article_ingest(user=request.user, **form.validated)
+        except ClaimdeskError as exc:
+            messages.error(request, exc.message)
+            raise
         obj.pk = result.article.pk
         obj.__dict__.update({k: v for k, v in result.article.__dict__.items() if not k.startswith("_")})
         if result.duplicate:
@@ -144,11 +198,14 @@ class ArticleAdmin(admin.ModelAdmin):
             messages.info(request, "Article stored; claims are being extracted in the background.")
 
     def log_addition(self, request, obj, message):
-        # The audit trail records the ingestion; skip Django's own log for duplicates.
+        # The audit trail records the ingestion.
         return None
 
+    def has_add_permission(self, request):
+        return permissions.allowed(request.user, permissions.INGEST)
+
     def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
+        return False if obj is not None else permissions.allowed(request.user, permissions.INGEST)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -167,6 +224,9 @@ class ArticleAdmin(admin.ModelAdmin):
                 messages.info(request, f"#{article.pk} re-queued")
 
 
+# --- claims --------------------------------------------------------------------------------------------
+
+
 class CheckworthinessFilter(admin.SimpleListFilter):
     title = "check-worthiness"
     parameter_name = "worth"
@@ -175,81 +235,124 @@ class CheckworthinessFilter(admin.SimpleListFilter):
         return [("high", "High (≥ 0.7)"), ("medium", "Medium (0.4–0.7)"), ("low", "Low (< 0.4)")]
 
     def queryset(self, request, queryset):
-        if self.value() == "high":
-            return queryset.filter(checkworthiness__gte=0.7)
-        if self.value() == "medium":
-            return queryset.filter(checkworthiness__gte=0.4, checkworthiness__lt=0.7)
-        if self.value() == "low":
-            return queryset.filter(checkworthiness__lt=0.4)
+        bounds = {"high": (0.7, 1.01), "medium": (0.4, 0.7), "low": (-0.01, 0.4)}.get(self.value())
+        if bounds:
+            return queryset.filter(checkworthiness__gte=bounds[0], checkworthiness__lt=bounds[1])
         return queryset
 
 
-class ClaimReviewForm(forms.ModelForm):
-    class Meta:
-        model = Claim
-        fields = ["verdict", "verdict_note", "assignee"]
+class DueFilter(admin.SimpleListFilter):
+    title = "due"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("today", "Due in the next 24 hours"), ("none", "No due time")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.overdue(now)
+        if self.value() == "today":
+            return queryset.filter(due__gte=now, due__lt=now + timezone.timedelta(hours=24))
+        if self.value() == "none":
+            return queryset.filter(due__isnull=True)
+        return queryset
 
 
-class MatchInline(admin.TabularInline):
-    model = ClaimMatch
-    fk_name = "claim"
-    fields = ["kind", "score", "earlier_claim", "earlier_verdict", "earlier_article", "reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name = "match with an earlier claim"
-    verbose_name_plural = "matches with earlier claims"
-    ordering = ["-score"]
+class MineFilter(admin.SimpleListFilter):
+    title = "queue"
+    parameter_name = "mine"
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    def lookups(self, request, model_admin):
+        return [("1", "My claims")]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("earlier__article")
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(assignee=request.user).exclude(state=Claim.State.PUBLISHED).queue_order()
+        return queryset
 
-    @admin.display(description="earlier claim")
-    def earlier_claim(self, match):
-        return format_html('<a href="{}">{}</a>', reverse("admin:claims_claim_change", args=[match.earlier_id]),
-                           match.earlier.text)
 
-    @admin.display(description="its verdict")
-    def earlier_verdict(self, match):
-        return verdict_badge(match.earlier.verdict, match.earlier.get_verdict_display())
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False,
+                                      help_text="Empty unassigns.")
+    due = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                              help_text="Optional.")
 
-    @admin.display(description="in article")
-    def earlier_article(self, match):
-        return match.earlier.article.title
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _desk_users()
+
+
+class ProposeForm(forms.Form):
+    verdict = forms.ChoiceField(choices=[(v, Claim.Verdict(v).label) for v in Claim.PROPOSABLE])
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    evidence_url = forms.URLField(required=False, assume_scheme="https", label="Evidence URL")
+    evidence_title = forms.CharField(required=False, label="Evidence title")
+    no_evidence_found = forms.BooleanField(required=False, label="No evidence found (unattributed only)")
+
+    def evidence(self):
+        url = self.cleaned_data.get("evidence_url")
+        return [{"url": url, "title": self.cleaned_data.get("evidence_title", "")}] if url else []
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class EvidenceForm(forms.Form):
+    url = forms.URLField(assume_scheme="https", label="URL")
+    title = forms.CharField(required=False)
+    note = forms.CharField(required=False)
 
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
-    form = ClaimReviewForm
-    list_display = ["short_text", "speaker", "attribution", "checkworthiness", "verdict_display", "assignee",
-                    "match_count", "article"]
-    list_filter = ["verdict", "assignee", "attribution", CheckworthinessFilter, "article"]
+    change_form_template = "admin/claims/claim/change_form.html"
+    list_display = ["short_text", "state_display", "verdict_display", "assignee", "due_display", "checkworthiness",
+                    "attribution", "speaker", "match_count", "article"]
+    list_filter = [MineFilter, "state", "verdict", "assignee", DueFilter, "attribution", CheckworthinessFilter,
+                   "needs_rereview", "article"]
     search_fields = ["text", "speaker__name", "article__title"]
     list_select_related = ["speaker", "assignee", "article"]
     list_per_page = 50
-    inlines = [MatchInline]
-    readonly_fields = ["text", "article", "span", "speaker", "attribution", "checkworthiness", "reasons",
-                       "quantities", "reviewed_by", "reviewed_at"]
     fieldsets = [
         (None, {"fields": ["text", "article", "span", "speaker", "attribution"]}),
         ("Check-worthiness", {"fields": ["checkworthiness", "reasons", "quantities"]}),
-        ("Review", {"fields": ["verdict", "verdict_note", "assignee", "reviewed_by", "reviewed_at"]}),
+        ("Review", {"fields": ["state", "verdict", "verdict_note", "published_by", "published_at", "assignee", "due",
+                               "proposed_verdict", "proposed_rationale", "no_evidence_found", "proposed_by",
+                               "suggested_verdict", "suggested_from", "needs_rereview"]}),
     ]
-    actions = ["assign_to_me", "mark_verified", "mark_disputed", "mark_unattributed"]
+    readonly_fields = [f for _, opts in fieldsets for f in opts["fields"]]
+    actions = ["take_for_review", "bulk_assign", "bulk_propose", "bulk_approve"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_matches=Count("matches"))
+        return super().get_queryset(request).visible_to(request.user).annotate(_matches=Count("matches"))
+
+    def get_ordering(self, request):
+        if request.GET.get("mine") == "1":  # the reviewer's queue
+            return [F("due").asc(nulls_last=True), "-checkworthiness", "id"]
+        return super().get_ordering(request)
 
     @admin.display(description="claim")
     def short_text(self, claim):
         return str(claim)
 
+    @admin.display(description="state", ordering="state")
+    def state_display(self, claim):
+        return badge(claim.state, claim.get_state_display(), STATE_COLOURS)
+
     @admin.display(description="verdict", ordering="verdict")
     def verdict_display(self, claim):
         return verdict_badge(claim.verdict, claim.get_verdict_display())
+
+    @admin.display(description="due", ordering="due")
+    def due_display(self, claim):
+        if not claim.due:
+            return "—"
+        text = timezone.localtime(claim.due).strftime("%d %b %H:%M")
+        if claim.is_overdue:
+            return format_html('<strong class="overdue" style="color:#b91c1c">overdue · {}</strong>', text)
+        return text
 
     @admin.display(description="matches", ordering="_matches")
     def match_count(self, claim):
@@ -266,30 +369,140 @@ class ClaimAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # claims change only through the workflow panel and actions
+
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "assignee":
-            kwargs["queryset"] = get_user_model().objects.filter(is_active=True).order_by("username")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    # --- the claim page: workflow panel, matches side by side, evidence, comments, history ---
 
-    def save_model(self, request, obj, form, change):
-        """Route the editable fields through the services so each change is audited."""
-        claim = Claim.objects.get(pk=obj.pk)
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        claim = get_object_or_404(self.get_queryset(request), pk=object_id)
+        user = request.user
+        matches = []
+        for m in claim.matches.select_related("earlier__article", "earlier__speaker").order_by("-score"):
+            mine, theirs = marked_diff(claim.text, m.earlier.text)
+            matches.append({"match": m, "mine": mine, "theirs": theirs,
+                            "verdict": verdict_badge(m.earlier.verdict, m.earlier.get_verdict_display())})
+        can = {
+            "assign": permissions.allowed(user, permissions.ASSIGN, claim) and claim.state != Claim.State.PROPOSED,
+            "propose": permissions.allowed(user, permissions.PROPOSE, claim) and claim.state == Claim.State.IN_REVIEW,
+            "review": (permissions.allowed(user, permissions.APPROVE, claim) and claim.state == Claim.State.PROPOSED
+                       and claim.proposed_by_id != user.pk),
+            "comment": permissions.allowed(user, permissions.COMMENT, claim),
+            "accept": (bool(claim.suggested_verdict) and claim.state == Claim.State.IN_REVIEW
+                       and permissions.allowed(user, permissions.PROPOSE, claim)),
+        }
+        context = {
+            "claim": claim,
+            "can": can,
+            "matches": matches,
+            "assign_form": AssignForm(initial={"assignee": claim.assignee, "due": claim.due}),
+            "propose_form": ProposeForm(),
+            "comment_form": CommentForm(),
+            "evidence_form": EvidenceForm(),
+            "assignments": claim.assignments.select_related("assignee", "assigned_by"),
+            "own_proposal": claim.state == Claim.State.PROPOSED and claim.proposed_by_id == user.pk,
+        }
+        return super().change_view(request, object_id, form_url, extra_context={**(extra_context or {}), **context})
+
+    def get_urls(self):
+        return [
+            path("<int:claim_id>/workflow/<str:step>/", self.admin_site.admin_view(self.workflow_view),
+                 name="claims_claim_workflow"),
+            path("overview/", self.admin_site.admin_view(self.overview_view), name="claims_claim_overview"),
+        ] + super().get_urls()
+
+    def workflow_view(self, request, claim_id, step):
+        """One workflow step posted from the claim page; the services decide whether it is allowed."""
+        claim = get_object_or_404(self.get_queryset(request), pk=claim_id)
+        back = HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
+        if request.method != "POST":
+            return back
+        user = request.user
         try:
-            if "assignee" in form.changed_data:
-                services.claim_assign(claim=claim, user=request.user, assignee=form.cleaned_data["assignee"])
-            if {"verdict", "verdict_note"} & set(form.changed_data):
-                services.claim_set_verdict(claim=claim, user=request.user, verdict=form.cleaned_data["verdict"],
-                                           note=form.cleaned_data["verdict_note"])
+            if step == "assign":
+                form = AssignForm(request.POST)
+                if not form.is_valid():
+                    raise ClaimdeskError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+                workflow.claim_assign(claim=claim, user=user, assignee=form.cleaned_data["assignee"],
+                                      due=form.cleaned_data["due"])
+                done = "Assignment saved."
+            elif step == "propose":
+                form = ProposeForm(request.POST)
+                if not form.is_valid():
+                    raise ClaimdeskError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+                workflow.claim_propose(claim=claim, user=user, verdict=form.cleaned_data["verdict"],
+                                       rationale=form.cleaned_data["rationale"], evidence=form.evidence(),
+                                       no_evidence_found=form.cleaned_data["no_evidence_found"])
+                done = "Verdict proposed; it now awaits a second review by another editor."
+            elif step == "approve":
+                workflow.claim_approve(claim=claim, user=user, comment=request.POST.get("comment", ""))
+                done = "Verdict approved and published."
+            elif step == "send-back":
+                workflow.claim_send_back(claim=claim, user=user, comment=request.POST.get("comment", ""))
+                done = "Sent back to the reviewer."
+            elif step == "comment":
+                workflow.claim_comment(claim=claim, user=user, text=request.POST.get("comment", ""))
+                done = "Comment added."
+            elif step == "evidence":
+                form = EvidenceForm(request.POST)
+                if not form.is_valid():
+                    raise ClaimdeskError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+                workflow.claim_add_evidence(claim=claim, user=user, **form.cleaned_data)
+                done = "Evidence added."
+            elif step == "accept-suggestion":
+                workflow.claim_accept_suggestion(claim=claim, user=user)
+                done = "Carried-over verdict proposed; it now awaits a second review."
+            elif step in ("confirm-match", "reject-match"):
+                match = get_object_or_404(ClaimMatch, pk=request.POST.get("match"), claim=claim)
+                workflow.match_decide(match=match, user=user, decision=step.split("-")[0])
+                done = f"Match {step.split('-')[0]}ed."
+            else:
+                raise ClaimdeskError(f"unknown step {step!r}")
         except ClaimdeskError as exc:
             messages.error(request, exc.message)
+        else:
+            messages.success(request, done)
+        return back
 
-    def log_change(self, request, obj, message):
-        return None
+    def overview_view(self, request):
+        """The desk at a glance: claims per state and per reviewer, overdue, time to a published verdict."""
+        claims = Claim.objects.visible_to(request.user)
+        now = timezone.now()
+        per_state = {row["state"]: row["n"] for row in claims.values("state").annotate(n=Count("id"))}
+        states = [(value, label, per_state.get(value, 0), STATE_COLOURS[value]) for value, label in Claim.State.choices]
+        per_reviewer = (
+            claims.exclude(assignee=None).values("assignee__username")
+            .annotate(in_review=Count("id", filter=Q(state=Claim.State.IN_REVIEW)),
+                      proposed=Count("id", filter=Q(state=Claim.State.PROPOSED)),
+                      published=Count("id", filter=Q(state=Claim.State.PUBLISHED)),
+                      overdue=Count("id", filter=Q(due__lt=now) & ~Q(state=Claim.State.PUBLISHED)))
+            .order_by("assignee__username")
+        )
+        durations = [
+            (published - ingested).total_seconds() / 3600
+            for published, ingested in claims.filter(state=Claim.State.PUBLISHED, published_at__isnull=False)
+            .annotate(ingested=F("article__created_at")).values_list("published_at", "ingested")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Desk overview",
+            "states": states,
+            "per_reviewer": per_reviewer,
+            "overdue": claims.overdue(now).count(),
+            "rereview": claims.filter(needs_rereview=True).count(),
+            "median_hours": statistics.median(durations) if durations else None,
+            "published_count": len(durations),
+            "verdicts": claims.filter(state=Claim.State.PUBLISHED).values("verdict").annotate(n=Count("id")),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/claims/overview.html", context)
 
-    def _bulk(self, request, queryset, fn, done):
+    # --- bulk actions: each claim goes through the same services and writes its own audit record ---
+
+    def _each(self, request, queryset, fn, done):
         ok = 0
         for claim in queryset:
             try:
@@ -300,28 +513,46 @@ class ClaimAdmin(admin.ModelAdmin):
         if ok:
             messages.success(request, f"{ok} claim(s) {done}.")
 
-    @admin.action(description="Assign selected claims to me")
-    def assign_to_me(self, request, queryset):
-        self._bulk(request, queryset, lambda c: services.claim_assign(claim=c, user=request.user, assignee=request.user),
+    @admin.action(description="Take selected claims for review (assign to me)")
+    def take_for_review(self, request, queryset):
+        self._each(request, queryset,
+                   lambda c: workflow.claim_assign(claim=c, user=request.user, assignee=request.user, due=c.due),
                    "assigned to you")
 
-    def _mark(self, request, queryset, verdict):
-        self._bulk(request, queryset,
-                   lambda c: services.claim_set_verdict(claim=c, user=request.user, verdict=verdict,
-                                                        note=c.verdict_note),
-                   f"marked {verdict}")
+    def _intermediate(self, request, queryset, form_class, action, title, apply):
+        if "apply" in request.POST:
+            form = form_class(request.POST)
+            if form.is_valid():
+                apply(form)
+                return None
+        else:
+            form = form_class()
+        return render(request, "admin/claims/claim/bulk_form.html", {
+            **self.admin_site.each_context(request), "title": title, "form": form, "claims": queryset,
+            "action": action, "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
 
-    @admin.action(description="Mark selected claims verified")
-    def mark_verified(self, request, queryset):
-        self._mark(request, queryset, Claim.Verdict.VERIFIED)
+    @admin.action(description="Assign selected claims…")
+    def bulk_assign(self, request, queryset):
+        def apply(form):
+            self._each(request, queryset, lambda c: workflow.claim_assign(
+                claim=c, user=request.user, assignee=form.cleaned_data["assignee"], due=form.cleaned_data["due"]),
+                "assigned")
+        return self._intermediate(request, queryset, AssignForm, "bulk_assign", "Assign claims", apply)
 
-    @admin.action(description="Mark selected claims disputed")
-    def mark_disputed(self, request, queryset):
-        self._mark(request, queryset, Claim.Verdict.DISPUTED)
+    @admin.action(description="Propose a verdict for selected claims…")
+    def bulk_propose(self, request, queryset):
+        def apply(form):
+            self._each(request, queryset, lambda c: workflow.claim_propose(
+                claim=c, user=request.user, verdict=form.cleaned_data["verdict"],
+                rationale=form.cleaned_data["rationale"], evidence=form.evidence(),
+                no_evidence_found=form.cleaned_data["no_evidence_found"]), "proposed for second review")
+        return self._intermediate(request, queryset, ProposeForm, "bulk_propose", "Propose a verdict", apply)
 
-    @admin.action(description="Mark selected claims unattributed")
-    def mark_unattributed(self, request, queryset):
-        self._mark(request, queryset, Claim.Verdict.UNATTRIBUTED)
+    @admin.action(description="Approve proposed verdicts of selected claims (second review)")
+    def bulk_approve(self, request, queryset):
+        self._each(request, queryset, lambda c: workflow.claim_approve(claim=c, user=request.user), "published")
 
 
 @admin.register(Speaker)

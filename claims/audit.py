@@ -146,3 +146,32 @@ def audit_verify() -> VerifyResult:
         prev = rec.hash
         checked += 1
     return VerifyResult(checked, None)
+
+
+AUDIT_COLUMNS = ["id", "at", "actor", "door", "request_id", "action", "object_type", "object_id", "changes",
+                 "prev_hash", "hash"]
+
+
+def audit_export(records, fmt: str) -> tuple[str, str]:
+    """(content, content type) of audit records as ``json`` or ``csv``."""
+    import csv
+    import io
+
+    from .errors import InvalidInput
+
+    rows = [
+        {"id": r.pk, "at": r.at.isoformat(), "actor": r.actor_username, "door": r.door, "request_id": r.request_id,
+         "action": r.action, "object_type": r.object_type, "object_id": r.object_id, "changes": r.changes,
+         "prev_hash": r.prev_hash, "hash": r.hash}
+        for r in records
+    ]
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n", "application/json"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=AUDIT_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row | {"changes": json.dumps(row["changes"], ensure_ascii=False, sort_keys=True)})
+        return out.getvalue(), "text/csv; charset=utf-8"
+    raise InvalidInput(f"audit export format must be json or csv, got {fmt!r}")

@@ -44,6 +44,7 @@ def claim_to_dict(claim: Claim) -> dict:
         "quantities": claim.quantities,
         "verdict": claim.verdict,
         "verdict_note": claim.verdict_note,
+        "state": claim.state,
         "assignee": claim.assignee.username if claim.assignee else None,
         "matches": [
             {"claim": m.earlier_id, "score": m.score, "kind": m.kind}
@@ -108,8 +109,8 @@ def claim_review(claim: Claim) -> dict | None:
             "alternateName": label,
         },
     }
-    if claim.reviewed_at:
-        review["datePublished"] = claim.reviewed_at.date().isoformat()
+    if claim.published_at:
+        review["datePublished"] = claim.published_at.date().isoformat()
     if claim.verdict_note:
         review["reviewBody"] = claim.verdict_note
     return review

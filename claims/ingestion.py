@@ -113,3 +113,18 @@ def title_from_body(body: str) -> str:
         if line:
             return line[:300]
     return "Untitled"
+
+
+def clean_url(url) -> str:
+    """An http(s) URL, stripped; "" for none; ``InvalidInput`` for anything else."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    url = (url or "").strip()
+    if not url:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise InvalidInput(f"url must be an http(s) address, got {url!r}") from None
+    return url

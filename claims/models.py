@@ -56,9 +56,30 @@ class Speaker(models.Model):
         return self.name
 
 
+ROLE_EDITOR = "editor"
+ROLE_REVIEWER = "reviewer"
+ROLE_VIEWER = "viewer"
+ROLES = (ROLE_EDITOR, ROLE_REVIEWER, ROLE_VIEWER)
+
+
 class ClaimQuerySet(models.QuerySet):
     def in_reading_order(self):
         return self.order_by("article_id", "start")
+
+    def visible_to(self, user):
+        """Claims this user may see: everything for any desk role, nothing for anyone else."""
+        from .permissions import user_role
+
+        return self if user_role(user) else self.none()
+
+    def overdue(self, now=None):
+        from django.utils import timezone
+
+        return self.filter(due__lt=now or timezone.now()).exclude(state=Claim.State.PUBLISHED)
+
+    def queue_order(self):
+        """A reviewer's queue: earliest due first (no due date last), then most check-worthy."""
+        return self.order_by(models.F("due").asc(nulls_last=True), "-checkworthiness", "id")
 
 
 class Claim(models.Model):
@@ -74,6 +95,14 @@ class Claim(models.Model):
         DISPUTED = "disputed", "Disputed"
         UNATTRIBUTED = "unattributed", "Unattributed"
 
+    class State(models.TextChoices):
+        UNREVIEWED = "unreviewed", "Unreviewed"
+        IN_REVIEW = "in_review", "In review"
+        PROPOSED = "proposed", "Awaiting second review"
+        PUBLISHED = "published", "Published"
+
+    PROPOSABLE = (Verdict.VERIFIED, Verdict.DISPUTED, Verdict.UNATTRIBUTED)
+
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="claims")
     start = models.PositiveIntegerField(help_text="Character offset of the claim in the article body.")
     end = models.PositiveIntegerField()
@@ -84,15 +113,40 @@ class Claim(models.Model):
     checkworthiness_reasons = models.JSONField(default=list, blank=True)
     quantities = models.JSONField(default=list, blank=True)
     embedding = models.BinaryField(null=True, editable=False, help_text="float16 sentence embedding")
+
+    state = models.CharField(max_length=20, choices=State.choices, default=State.UNREVIEWED, db_index=True)
+    # The published verdict: "unreviewed" until a second reviewer approves one.
     verdict = models.CharField(max_length=20, choices=Verdict.choices, default=Verdict.UNREVIEWED, db_index=True)
-    verdict_note = models.TextField(blank=True)
+    verdict_note = models.TextField("published rationale", blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    proposed_verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
+    proposed_rationale = models.TextField(blank=True)
+    no_evidence_found = models.BooleanField(default=False)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_claims"
     )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    due = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    # Carry-over: a published verdict of an earlier claim matched "same".
+    suggested_verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
+    suggested_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    inherited_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="inheritors",
+        help_text="The earlier claim whose verdict this one accepted.",
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    needs_rereview = models.BooleanField(
+        default=False, db_index=True, help_text="The verdict it inherited has changed since it was published."
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -108,9 +162,69 @@ class Claim(models.Model):
                 name="claim_checkworthiness_unit_range",
             ),
         ]
+        permissions = [
+            ("assign_claim", "Can assign claims to reviewers"),
+            ("propose_verdict", "Can propose a verdict on a claim assigned to them"),
+            ("approve_verdict", "Can approve or send back a proposed verdict (second review)"),
+            ("export_claims", "Can export verdict reports"),
+        ]
 
     def __str__(self):
         return self.text if len(self.text) <= 80 else self.text[:77] + "…"
+
+    @property
+    def is_overdue(self):
+        from django.utils import timezone
+
+        return bool(self.due and self.due < timezone.now() and self.state != self.State.PUBLISHED)
+
+
+class Evidence(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    url = models.URLField("URL", max_length=2000)
+    title = models.CharField(max_length=500, blank=True)
+    note = models.TextField(blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self):
+        return self.title or self.url
+
+
+class Comment(models.Model):
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "Comment"
+        SEND_BACK = "send_back", "Sent back"
+        APPROVAL = "approval", "Approved"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMMENT)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Assignment(models.Model):
+    """Every (re)assignment of a claim, kept: the claim's current assignee is the latest row."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="assignments")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    due = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
 
 
 class ClaimMatch(models.Model):
@@ -134,6 +248,23 @@ class ClaimMatch(models.Model):
 
     def __str__(self):
         return f"{self.claim_id} ~ {self.earlier_id} ({self.kind}, {self.score:.2f})"
+
+
+class MatchDecision(models.Model):
+    """A reviewer confirming or rejecting a suggested match: the ground truth for threshold reports."""
+
+    class Decision(models.TextChoices):
+        CONFIRM = "confirm", "Confirmed"
+        REJECT = "reject", "Rejected"
+
+    match = models.ForeignKey(ClaimMatch, on_delete=models.CASCADE, related_name="decisions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    score = models.FloatField(help_text="The match score when the decision was taken.")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
 
 
 class AuditRecord(models.Model):

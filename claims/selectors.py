@@ -44,9 +44,20 @@ def user_get_by_username(*, username) -> object:
         raise InvalidInput(f"no active user named {username!r}") from None
 
 
-def claim_list(*, article_id=None, verdict=None, assignee=None, attribution=None):
-    """Claims in reading order with what a list screen shows, filtered."""
-    qs = Claim.objects.select_related("article", "speaker", "assignee").in_reading_order()
+def claim_list(*, user=None, article_id=None, verdict=None, assignee=None, attribution=None, state=None,
+               overdue=None, queue=False):
+    """Claims with what a list screen shows, filtered; reading order, or queue order (due, then
+    check-worthiness) with ``queue``. With ``user``, only what that user may see."""
+    qs = Claim.objects.select_related("article", "speaker", "assignee")
+    if user is not None:
+        qs = qs.visible_to(user)
+    qs = qs.queue_order() if queue else qs.in_reading_order()
+    if state:
+        if state not in Claim.State.values:
+            raise InvalidInput(f"state must be one of {', '.join(Claim.State.values)}, got {state!r}")
+        qs = qs.filter(state=state)
+    if overdue is not None:
+        qs = qs.overdue() if overdue else qs.exclude(pk__in=Claim.objects.overdue().values("pk"))
     if article_id not in (None, ""):
         qs = qs.filter(article_id=_as_int(article_id, "article"))
     if verdict:
@@ -60,11 +71,11 @@ def claim_list(*, article_id=None, verdict=None, assignee=None, attribution=None
     return qs
 
 
-def claims_for_export(*, article_id=None):
+def claims_for_export(*, article_id=None, user=None):
     """Claims with their matches (best first), speakers and assignees, for reports."""
     if article_id not in (None, ""):
         article_get(article_id=article_id)
-    qs = claim_list(article_id=article_id).prefetch_related(
+    qs = claim_list(article_id=article_id, user=user).prefetch_related(
         Prefetch("matches", queryset=ClaimMatch.objects.order_by("-score", "earlier_id"))
     )
     return qs
@@ -106,6 +117,48 @@ def audit_for_claim(*, claim_id):
     """A claim's audit records, oldest first."""
     claim = claim_get(claim_id=claim_id)
     return AuditRecord.objects.filter(object_type="claim", object_id=str(claim.pk)).order_by("id")
+
+
+def _as_datetime(value, what):
+    import datetime as dt
+
+    from django.utils import timezone
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        stamp = value
+    else:
+        stamp = parse_datetime(str(value))
+        if stamp is None:
+            day = parse_date(str(value))
+            stamp = dt.datetime.combine(day, dt.time()) if day else None
+    if stamp is None:
+        raise InvalidInput(f"{what} must be an ISO 8601 date or date-time, got {value!r}")
+    if timezone.is_naive(stamp):
+        stamp = timezone.make_aware(stamp)
+    return stamp
+
+
+def parse_when(value, what="time"):
+    """An aware datetime from ISO 8601 text (a date means its midnight), or ``InvalidInput``."""
+    return _as_datetime(value, what)
+
+
+def audit_records(*, claim_id=None, username=None, since=None, until=None):
+    """Audit records oldest first, for one claim, one user and/or a time range."""
+    qs = AuditRecord.objects.order_by("id")
+    if claim_id not in (None, ""):
+        claim = claim_get(claim_id=claim_id)
+        qs = qs.filter(object_type="claim", object_id=str(claim.pk))
+    if username:
+        qs = qs.filter(actor_username=username)
+    if since not in (None, ""):
+        qs = qs.filter(at__gte=_as_datetime(since, "since"))
+    if until not in (None, ""):
+        qs = qs.filter(at__lt=_as_datetime(until, "until"))
+    return qs
 
 
 def articles_pending(*, article_ids):

@@ -1,4 +1,5 @@
-"""Writes. Each service runs in one transaction that also writes its audit record.
+"""Writes for articles: ingestion and processing (extraction, matching). Each runs in one
+transaction that also writes its audit record. The review workflow lives in ``claims.workflow``.
 
 Doors (admin, API, commands, tasks) parse input, call one service and shape the output.
 """
@@ -11,17 +12,15 @@ import threading
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from . import selectors
+from . import permissions, selectors, workflow
 from .audit import audit_record, diff
-from .errors import InvalidInput, NotAllowed
+from .errors import InvalidInput
 from .extraction import extract_claims
-from .ingestion import clean_body, content_hash, title_from_body
+from .ingestion import clean_body, clean_url, content_hash, title_from_body
 from .matching import MatchIndex, encode_embedding
 from .models import Article, Claim, ClaimMatch, Speaker
 
@@ -59,17 +58,6 @@ def _parse_published(value):
     return parsed
 
 
-def _clean_url(url):
-    url = (url or "").strip()
-    if not url:
-        return ""
-    try:
-        URLValidator(schemes=["http", "https"])(url)
-    except ValidationError:
-        raise InvalidInput(f"url must be an http(s) address, got {url!r}") from None
-    return url
-
-
 def article_validate(*, body, title=None, source="", url="", published=None) -> dict:
     """Clean and check an article's fields without writing anything.
 
@@ -84,7 +72,7 @@ def article_validate(*, body, title=None, source="", url="", published=None) -> 
         "title": title,
         "body": clean,
         "source": (source or "").strip()[:200],
-        "url": _clean_url(url),
+        "url": clean_url(url),
         "published": _parse_published(published),
     }
 
@@ -96,6 +84,8 @@ def article_ingest(*, body, title=None, source="", url="", published=None, user=
     error. Processing is queued only when the transaction commits; if the broker is down the
     article is kept (status ``queued``) and ``queue_error`` says why.
     """
+    if user is not None:
+        permissions.check(user, permissions.INGEST)
     fields = article_validate(body=body, title=title, source=source, url=url, published=published)
     digest = content_hash(fields["body"])
     existing = Article.objects.filter(content_hash=digest).first()
@@ -156,6 +146,8 @@ def article_queue(*, article_id) -> str:
 
 def article_requeue(*, article, user=None) -> str:
     """Put a failed or stuck article back in the queue (its claims are re-extracted from scratch)."""
+    if user is not None:
+        permissions.check(user, permissions.INGEST)
     with transaction.atomic():
         locked = Article.objects.select_for_update().get(pk=article.pk)
         if locked.status == Article.Status.DONE:
@@ -281,6 +273,7 @@ def article_match(*, article_id) -> bool:
         rows = [r for r in rows if r.earlier_id in alive]
         with transaction.atomic():
             ClaimMatch.objects.bulk_create(rows, ignore_conflicts=True)
+            workflow.carry_over_suggestions(article_id=article_id)
             now = timezone.now()
             Article.objects.filter(pk=article_id).update(status=Article.Status.DONE, processed_at=now, error="")
             article = Article.objects.get(pk=article_id)
@@ -299,55 +292,3 @@ def article_process_sync(*, article_id) -> Article:
     return Article.objects.get(pk=article_id)
 
 
-# --- review ----------------------------------------------------------------------------------------
-
-
-def _require_reviewer(user):
-    if not _is_user(user) or not user.is_active:
-        raise NotAllowed("you must be signed in to review claims")
-    if not user.has_perm("claims.change_claim"):
-        raise NotAllowed(f"{user.username} may not review claims")
-
-
-def claim_set_verdict(*, claim: Claim, user, verdict: str, note: str = "") -> Claim:
-    """Set a claim's verdict with a note.
-
-    The verdict must be one of unreviewed, verified, disputed, unattributed; the user must be
-    allowed to review claims. Writes one audit record with the before and after values.
-    """
-    if verdict not in Claim.Verdict.values:
-        raise InvalidInput(f"verdict must be one of {', '.join(Claim.Verdict.values)}, got {verdict!r}")
-    _require_reviewer(user)
-    with transaction.atomic():
-        locked = Claim.objects.select_for_update().get(pk=claim.pk)
-        before = {"verdict": locked.verdict, "verdict_note": locked.verdict_note}
-        locked.verdict = verdict
-        locked.verdict_note = (note or "").strip()
-        locked.reviewed_by = user
-        locked.reviewed_at = timezone.now()
-        changes = diff(before, {"verdict": locked.verdict, "verdict_note": locked.verdict_note})
-        if not changes:
-            return locked
-        locked.save(update_fields=["verdict", "verdict_note", "reviewed_by", "reviewed_at", "updated_at"])
-        audit_record(actor=user, action="claim.verdict", obj=locked, changes=changes)
-    claim.refresh_from_db()
-    return claim
-
-
-def claim_assign(*, claim: Claim, user, assignee) -> Claim:
-    """Assign a claim to a user (or unassign with ``None``), recording who did it."""
-    _require_reviewer(user)
-    if assignee is not None and not assignee.is_active:
-        raise InvalidInput(f"{assignee.username} is not an active user")
-    with transaction.atomic():
-        locked = Claim.objects.select_for_update().get(pk=claim.pk)
-        before = {"assignee": locked.assignee.username if locked.assignee else None}
-        after = {"assignee": assignee.username if assignee else None}
-        changes = diff(before, after)
-        if not changes:
-            return locked
-        locked.assignee = assignee
-        locked.save(update_fields=["assignee", "updated_at"])
-        audit_record(actor=user, action="claim.assign", obj=locked, changes=changes)
-    claim.refresh_from_db()
-    return claim

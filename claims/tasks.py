@@ -21,3 +21,16 @@ def extract_article(article_id: int) -> bool:
 def match_article(article_id: int) -> bool:
     with audit_door("task"):
         return services.article_match(article_id=article_id)
+
+
+@shared_task(name="claims.notify_user", ignore_result=True)
+def notify_user(user_id: int, subject: str, body: str) -> bool:
+    """Email a desk member (console backend by default). A user deleted meanwhile gets nothing."""
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return False
+    send_mail(f"[Claimdesk] {subject}", body, None, [user.email])
+    return True

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from claims import services
+from claims import services, workflow
 from claims.models import Article, AuditRecord, Claim
 
-from .factories import ClaimFactory, EditorFactory
+from .factories import ClaimFactory, EditorFactory, publish_verdict
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def test_export_writes_each_format_to_a_file(tmp_path, seed_paths):
     call_command("ingest", str(seed_paths[0]), "--sync")
     article = Article.objects.get()
     claim = article.claims.filter(speaker__kind="person").first()
-    services.claim_set_verdict(claim=claim, user=EditorFactory(), verdict="verified")
+    publish_verdict(claim)
     for fmt in ("json", "csv", "claimreview"):
         out = tmp_path / f"report.{fmt}"
         call_command("export", "--format", fmt, "--article", str(article.pk), "-o", str(out))
@@ -85,8 +85,8 @@ def test_export_writes_each_format_to_a_file(tmp_path, seed_paths):
 def test_audit_verify_exit_codes(capsys):
     editor = EditorFactory()
     claim = ClaimFactory()
-    services.claim_set_verdict(claim=claim, user=editor, verdict="verified")
-    services.claim_set_verdict(claim=claim, user=editor, verdict="disputed")
+    workflow.claim_comment(claim=claim, user=editor, text="first")
+    workflow.claim_comment(claim=claim, user=editor, text="second")
     call_command("audit", "verify")
     assert "2 record(s) checked" in capsys.readouterr().out
     from .test_services import _tamper
@@ -109,7 +109,7 @@ def test_demo_creates_an_editor_and_the_demo_articles(capsys):
 def test_printable_report_lists_claims_with_verdicts(client):
     editor = EditorFactory()
     claim = ClaimFactory(text="The council said 12 bridges would close.")
-    services.claim_set_verdict(claim=claim, user=editor, verdict="disputed", note="Only three will close")
+    publish_verdict(claim, "disputed", "Only three will close")
     client.force_login(editor)
     response = client.get(f"/reports/?article={claim.article_id}")
     assert response.status_code == 200

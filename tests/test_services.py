@@ -3,12 +3,12 @@
 import pytest
 from django.db import connection, transaction
 
-from claims import services
+from claims import services, workflow
 from claims.audit import audit_door, audit_verify
-from claims.errors import InvalidInput, NotAllowed
+from claims.errors import InvalidInput
 from claims.models import Article, AuditRecord, Claim, ClaimMatch
 
-from .factories import ClaimFactory, EditorFactory, UserFactory
+from .factories import ClaimFactory, EditorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,54 +97,15 @@ def test_seed_articles_match_each_other(seeds):
     assert all(m.earlier.article_id == first.pk for m in same)
 
 
-def test_set_verdict_writes_audit_with_before_and_after():
-    editor = EditorFactory()
-    claim = ClaimFactory()
-    with audit_door("admin"):
-        services.claim_set_verdict(claim=claim, user=editor, verdict="disputed", note="Figures do not add up")
-    claim.refresh_from_db()
-    assert claim.verdict == "disputed"
-    assert claim.reviewed_by == editor
-    rec = AuditRecord.objects.get(object_type="claim", object_id=str(claim.pk))
-    assert rec.door == "admin"
-    assert rec.changes == {"verdict": ["unreviewed", "disputed"], "verdict_note": ["", "Figures do not add up"]}
-
-
-def test_verdict_outside_the_four_values_is_refused_and_nothing_changes():
-    editor = EditorFactory()
-    claim = ClaimFactory()
-    with pytest.raises(InvalidInput, match="verdict must be one of unreviewed, verified, disputed, unattributed"):
-        services.claim_set_verdict(claim=claim, user=editor, verdict="mostly-true")
-    claim.refresh_from_db()
-    assert claim.verdict == "unreviewed"
-    assert not AuditRecord.objects.exists()
-
-
-def test_user_without_review_permission_is_refused():
-    claim = ClaimFactory()
-    with pytest.raises(NotAllowed):
-        services.claim_set_verdict(claim=claim, user=UserFactory(), verdict="verified")
-
-
-def test_assign_and_reassign_are_audited():
-    editor = EditorFactory()
-    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
-    claim = ClaimFactory()
-    services.claim_assign(claim=claim, user=editor, assignee=alice)
-    services.claim_assign(claim=claim, user=editor, assignee=bob)
-    changes = [r.changes for r in AuditRecord.objects.filter(action="claim.assign").order_by("id")]
-    assert changes == [{"assignee": [None, "alice"]}, {"assignee": ["alice", "bob"]}]
-
-
 def test_audit_chain_verifies_and_detects_tampering():
     editor = EditorFactory()
     claim = ClaimFactory()
-    for verdict in ("verified", "disputed", "unattributed"):
-        services.claim_set_verdict(claim=claim, user=editor, verdict=verdict)
+    for text in ("Called the council", "No answer yet", "Minutes received"):
+        workflow.claim_comment(claim=claim, user=editor, text=text)
     result = audit_verify()
     assert result.broken is None and result.checked == 3
     victim = AuditRecord.objects.order_by("id")[1]
-    _tamper(victim.pk, '{"verdict": ["unreviewed", "verified"]}')
+    _tamper(victim.pk, '{"comment": [null, "Nothing to see here"]}')
     result = audit_verify()
     assert result.broken.pk == victim.pk
     assert result.checked == 1
@@ -163,13 +124,13 @@ def _tamper(pk, changes_json):
 
 def test_database_refuses_update_and_delete_of_audit_records(require_postgres):
     editor = EditorFactory()
-    services.claim_set_verdict(claim=ClaimFactory(), user=editor, verdict="verified")
+    workflow.claim_comment(claim=ClaimFactory(), user=editor, text="Checked")
     rec = AuditRecord.objects.get()
     for sql in ("UPDATE claims_audit_record SET action = 'x' WHERE id = %s", "DELETE FROM claims_audit_record WHERE id = %s"):
         with pytest.raises(Exception, match="append-only"):
             with transaction.atomic(), connection.cursor() as cur:
                 cur.execute(sql, [rec.pk])
-    assert AuditRecord.objects.get().action == "claim.verdict"
+    assert AuditRecord.objects.get().action == "claim.comment"
 
 
 def test_audit_record_requires_the_change_transaction():

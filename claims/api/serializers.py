@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from claims.models import Article, AuditRecord, Claim, ClaimMatch
+from claims.models import Article, AuditRecord, Claim, ClaimMatch, Comment, Evidence
 
 
 class ArticleInSerializer(serializers.Serializer):
@@ -21,26 +21,55 @@ class MatchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ClaimMatch
-        fields = ["claim", "score", "kind", "lexical", "semantic", "reason", "text", "verdict", "article"]
+        fields = ["id", "claim", "score", "kind", "lexical", "semantic", "reason", "text", "verdict", "article"]
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    added_by = serializers.CharField(source="added_by.username", default=None)
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "url", "title", "note", "added_by", "added_at"]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", default=None)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "kind", "text", "created_at"]
 
 
 class ClaimSerializer(serializers.ModelSerializer):
     speaker = serializers.CharField(source="speaker.name", default=None)
     speaker_kind = serializers.CharField(source="speaker.kind", default=None)
     assignee = serializers.CharField(source="assignee.username", default=None)
+    proposed_by = serializers.CharField(source="proposed_by.username", default=None)
+    published_by = serializers.CharField(source="published_by.username", default=None)
+    overdue = serializers.BooleanField(source="is_overdue")
     matches = serializers.SerializerMethodField()
 
     class Meta:
         model = Claim
         fields = [
             "id", "article", "text", "start", "end", "speaker", "speaker_kind", "attribution",
-            "checkworthiness", "checkworthiness_reasons", "quantities", "verdict", "verdict_note",
-            "assignee", "matches",
+            "checkworthiness", "checkworthiness_reasons", "quantities", "state", "verdict", "verdict_note",
+            "published_by", "published_at", "proposed_verdict", "proposed_rationale", "no_evidence_found",
+            "proposed_by", "proposed_at", "assignee", "due", "overdue", "suggested_verdict", "suggested_from",
+            "needs_rereview", "matches",
         ]
 
     def get_matches(self, claim) -> list:
         matches = sorted(claim.matches.all(), key=lambda m: (-m.score, m.earlier_id))
         return MatchSerializer(matches, many=True).data
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    evidence = EvidenceSerializer(many=True, read_only=True)
+    comments = CommentSerializer(many=True, read_only=True)
+
+    class Meta(ClaimSerializer.Meta):
+        fields = ClaimSerializer.Meta.fields + ["evidence", "comments"]
 
 
 class ArticleSerializer(serializers.ModelSerializer):
@@ -62,13 +91,34 @@ class ArticleSerializer(serializers.ModelSerializer):
         return ClaimSerializer(qs, many=True).data
 
 
-class VerdictInSerializer(serializers.Serializer):
-    verdict = serializers.CharField()
+class AssignInSerializer(serializers.Serializer):
+    assignee = serializers.CharField(allow_null=True, allow_blank=True)
+    due = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+class EvidenceInSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    title = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AssignInSerializer(serializers.Serializer):
-    assignee = serializers.CharField(allow_null=True, allow_blank=True)
+class ProposeInSerializer(serializers.Serializer):
+    verdict = serializers.CharField()
+    rationale = serializers.CharField(allow_blank=True, trim_whitespace=True)
+    evidence = EvidenceInSerializer(many=True, required=False, default=list)
+    no_evidence_found = serializers.BooleanField(required=False, default=False)
+
+
+class CommentInSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TextInSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True)
+
+
+class DecisionInSerializer(serializers.Serializer):
+    decision = serializers.CharField()
 
 
 class AuditRecordSerializer(serializers.ModelSerializer):
@@ -76,4 +126,5 @@ class AuditRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditRecord
-        fields = ["id", "actor", "at", "action", "changes", "door", "request_id", "object_type", "object_id", "hash"]
+        fields = ["id", "actor", "at", "action", "changes", "door", "request_id", "object_type", "object_id",
+                  "prev_hash", "hash"]

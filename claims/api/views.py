@@ -3,43 +3,72 @@
 from django.http import HttpResponse
 from rest_framework import status
 from rest_framework.decorators import api_view
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from claims import exports, selectors, services
+from claims import audit, exports, permissions, selectors, services, workflow
 from claims.errors import InvalidInput
+from claims.models import Article, ClaimMatch
 
 from .serializers import (
     ArticleInSerializer,
     ArticleSerializer,
     AssignInSerializer,
     AuditRecordSerializer,
+    ClaimDetailSerializer,
     ClaimSerializer,
-    VerdictInSerializer,
+    CommentInSerializer,
+    CommentSerializer,
+    DecisionInSerializer,
+    EvidenceInSerializer,
+    EvidenceSerializer,
+    ProposeInSerializer,
+    TextInSerializer,
 )
+
+
+def _flatten(errors, prefix=""):
+    """DRF's nested error structure as "evidence[0].url: This field is required." lines."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(errors, list) and errors and all(isinstance(e, (dict, list)) for e in errors):
+        for i, value in enumerate(errors):
+            if value:
+                yield from _flatten(value, f"{prefix}[{i}]")
+    else:
+        yield f"{prefix}: {' '.join(map(str, errors if isinstance(errors, list) else [errors]))}"
 
 
 def _valid(serializer_class, data):
     serializer = serializer_class(data=data)
     if not serializer.is_valid():
-        raise InvalidInput("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in serializer.errors.items()))
+        raise InvalidInput("; ".join(_flatten(serializer.errors)))
     return serializer.validated_data
 
 
 def _paginate(request, queryset, serializer_class, **kwargs):
-    from rest_framework.pagination import PageNumberPagination
-
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(queryset, request)
     return paginator.get_paginated_response(serializer_class(page, many=True, **kwargs).data)
 
 
+def _flag(value, what):
+    if value in (None, ""):
+        return None
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise InvalidInput(f"{what} must be true or false, got {value!r}")
+
+
 @api_view(["GET", "POST"])
 def article_list(request):
-    """GET: articles, newest first. POST: ingest one article; 202 with its id and status at once."""
+    """GET: articles, newest first. POST (editors): ingest one article; 202 with its id and status at once."""
     if request.method == "GET":
-        from claims.models import Article
-
         return _paginate(request, Article.objects.all(), ArticleSerializer)
+    permissions.check(request.user, permissions.INGEST)
     data = _valid(ArticleInSerializer, request.data)
     result = services.article_ingest(user=request.user, **data)
     article = result.article
@@ -62,43 +91,118 @@ def article_detail(request, article_id):
 
 @api_view(["GET"])
 def claim_list(request):
-    """Claims in reading order; filters: ?article=, ?verdict=, ?attribution=, ?assignee=me|username."""
-    assignee = request.query_params.get("assignee")
+    """Claims; filters ?article=, ?verdict=, ?state=, ?attribution=, ?overdue=true, ?assignee=me|username.
+
+    ``?assignee=me`` is the reviewer's queue: earliest due first, then most check-worthy.
+    """
+    params = request.query_params
+    assignee = params.get("assignee")
     if assignee == "me":
         assignee = request.user
     elif assignee:
         assignee = selectors.user_get_by_username(username=assignee)
     qs = selectors.claim_list(
-        article_id=request.query_params.get("article"),
-        verdict=request.query_params.get("verdict"),
-        attribution=request.query_params.get("attribution"),
+        user=request.user,
+        article_id=params.get("article"),
+        verdict=params.get("verdict"),
+        attribution=params.get("attribution"),
+        state=params.get("state"),
+        overdue=_flag(params.get("overdue"), "overdue"),
         assignee=assignee,
+        queue=params.get("assignee") == "me",
     ).prefetch_related("matches__earlier")
     return _paginate(request, qs, ClaimSerializer)
 
 
+def _claim(request, claim_id):
+    return selectors.claim_get(claim_id=claim_id)
+
+
+def _detail(claim, code=status.HTTP_200_OK):
+    claim = selectors.claim_get(claim_id=claim.pk)
+    return Response(ClaimDetailSerializer(claim).data, status=code)
+
+
 @api_view(["GET"])
 def claim_detail(request, claim_id):
-    return Response(ClaimSerializer(selectors.claim_get(claim_id=claim_id)).data)
-
-
-@api_view(["POST"])
-def claim_verdict(request, claim_id):
-    """Set a claim's verdict: {"verdict": "verified|disputed|unattributed|unreviewed", "note": "..."}."""
-    claim = selectors.claim_get(claim_id=claim_id)
-    data = _valid(VerdictInSerializer, request.data)
-    claim = services.claim_set_verdict(claim=claim, user=request.user, verdict=data["verdict"], note=data["note"])
-    return Response(ClaimSerializer(claim).data)
+    return _detail(_claim(request, claim_id))
 
 
 @api_view(["POST"])
 def claim_assign(request, claim_id):
-    """Assign a claim: {"assignee": "<username>"} (null or "" unassigns)."""
-    claim = selectors.claim_get(claim_id=claim_id)
+    """Editors: {"assignee": "<username>" | null, "due": "<ISO 8601>" | null}."""
+    claim = _claim(request, claim_id)
     data = _valid(AssignInSerializer, request.data)
     assignee = selectors.user_get_by_username(username=data["assignee"]) if data["assignee"] else None
-    claim = services.claim_assign(claim=claim, user=request.user, assignee=assignee)
-    return Response(ClaimSerializer(claim).data)
+    due = selectors.parse_when(data.get("due"), "due")
+    return _detail(workflow.claim_assign(claim=claim, user=request.user, assignee=assignee, due=due))
+
+
+@api_view(["POST"])
+def claim_propose(request, claim_id):
+    """The assignee or an editor: {"verdict", "rationale", "evidence": [{"url", "title"}], "no_evidence_found"}."""
+    claim = _claim(request, claim_id)
+    data = _valid(ProposeInSerializer, request.data)
+    return _detail(workflow.claim_propose(claim=claim, user=request.user, verdict=data["verdict"],
+                                          rationale=data["rationale"], evidence=data["evidence"],
+                                          no_evidence_found=data["no_evidence_found"]))
+
+
+@api_view(["POST"])
+def claim_approve(request, claim_id):
+    """Second review by an editor who did not propose it: publish the proposed verdict."""
+    claim = _claim(request, claim_id)
+    data = _valid(CommentInSerializer, request.data)
+    return _detail(workflow.claim_approve(claim=claim, user=request.user, comment=data["comment"]))
+
+
+@api_view(["POST"])
+def claim_send_back(request, claim_id):
+    """Second review: {"comment": "..."} sends the proposal back to the reviewer."""
+    claim = _claim(request, claim_id)
+    data = _valid(CommentInSerializer, request.data)
+    return _detail(workflow.claim_send_back(claim=claim, user=request.user, comment=data["comment"]))
+
+
+@api_view(["POST"])
+def claim_accept_suggestion(request, claim_id):
+    """Propose the verdict carried over from the earlier matching claim (second review still applies)."""
+    return _detail(workflow.claim_accept_suggestion(claim=_claim(request, claim_id), user=request.user))
+
+
+@api_view(["GET", "POST"])
+def claim_comments(request, claim_id):
+    claim = _claim(request, claim_id)
+    if request.method == "POST":
+        data = _valid(TextInSerializer, request.data)
+        comment = workflow.claim_comment(claim=claim, user=request.user, text=data["text"])
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+    return Response(CommentSerializer(claim.comments.all(), many=True).data)
+
+
+@api_view(["GET", "POST"])
+def claim_evidence(request, claim_id):
+    claim = _claim(request, claim_id)
+    if request.method == "POST":
+        data = _valid(EvidenceInSerializer, request.data)
+        ev = workflow.claim_add_evidence(claim=claim, user=request.user, **data)
+        return Response(EvidenceSerializer(ev).data, status=status.HTTP_201_CREATED)
+    return Response(EvidenceSerializer(claim.evidence.all(), many=True).data)
+
+
+@api_view(["POST"])
+def match_decision(request, match_id):
+    """Confirm or reject a suggested match: {"decision": "confirm" | "reject"}."""
+    try:
+        match = ClaimMatch.objects.select_related("claim").get(pk=int(match_id))
+    except (ValueError, ClaimMatch.DoesNotExist):
+        from claims.errors import NotFound
+
+        raise NotFound(f"no match with id {match_id}") from None
+    data = _valid(DecisionInSerializer, request.data)
+    made = workflow.match_decide(match=match, user=request.user, decision=data["decision"])
+    return Response({"id": made.pk, "match": match.pk, "decision": made.decision, "score": made.score},
+                    status=status.HTTP_201_CREATED)
 
 
 @api_view(["GET"])
@@ -108,9 +212,22 @@ def claim_audit(request, claim_id):
 
 
 @api_view(["GET"])
+def audit_export(request):
+    """Editors: audit records as JSON or CSV (?as=csv), filtered by ?claim=, ?user=, ?since=, ?until=."""
+    permissions.check(request.user, permissions.EXPORT)
+    params = request.query_params
+    records = selectors.audit_records(claim_id=params.get("claim"), username=params.get("user"),
+                                      since=params.get("since"), until=params.get("until"))
+    fmt = params.get("as", "json")
+    content, content_type = audit.audit_export(records, fmt)
+    return HttpResponse(content, content_type=content_type)
+
+
+@api_view(["GET"])
 def export(request, fmt):
-    """The verdict report as json, csv or claimreview; ?article=ID for one article."""
-    claims = selectors.claims_for_export(article_id=request.query_params.get("article"))
+    """Editors: the verdict report as json, csv or claimreview; ?article=ID for one article."""
+    permissions.check(request.user, permissions.EXPORT)
+    claims = selectors.claims_for_export(article_id=request.query_params.get("article"), user=request.user)
     content = exports.export(fmt, claims)
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
     ext = {"json": "json", "csv": "csv", "claimreview": "jsonld"}[fmt]
