@@ -557,9 +557,9 @@ class ClaimAdmin(admin.ModelAdmin):
 
 @admin.register(Speaker)
 class SpeakerAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "claim_count"]
+    list_display = ["name", "kind", "aliases", "claim_count"]
     list_filter = ["kind"]
-    search_fields = ["name"]
+    search_fields = ["name", "aliases"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_claims=Count("claims"))

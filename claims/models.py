@@ -47,6 +47,8 @@ class Speaker(models.Model):
 
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other spellings seen for this speaker.")
+    key = models.CharField(max_length=100, blank=True, db_index=True, help_text="Folded family name, for lookup.")
 
     class Meta:
         ordering = ["name"]

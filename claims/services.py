@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -23,6 +24,7 @@ from .extraction import extract_claims
 from .ingestion import clean_body, clean_url, content_hash, title_from_body
 from .matching import MatchIndex, encode_embedding
 from .models import Article, Claim, ClaimMatch, Speaker
+from .speakers import fold, name_parts, same_person, speaker_key
 
 log = logging.getLogger(__name__)
 
@@ -184,13 +186,43 @@ def _fail(article_id, stage, exc):
                      changes=diff(before, {"status": article.status, "error": article.error}))
 
 
+def speaker_resolve(*, name: str, kind: str) -> Speaker:
+    """The speaker record for a name: one person is one record however the name is spelled.
+
+    People are looked up by folded family name and matched with ``speakers.same_person``; a new
+    spelling becomes an alias, and a fuller name replaces a shorter one as the display name.
+    Organisations and anonymous sources match by exact name.
+    """
+    name = name.strip()[:300]
+    kind = kind or Speaker.Kind.ORGANISATION
+    exact = Speaker.objects.filter(name=name, kind=kind).first()
+    if exact or kind != Speaker.Kind.PERSON:
+        return exact or Speaker.objects.get_or_create(name=name, kind=kind, defaults={"key": speaker_key(name)})[0]
+    key = speaker_key(name)
+    first = fold(name_parts(name)[0]) if name_parts(name) else ""
+    candidates = Speaker.objects.filter(kind=kind).filter(Q(key=key) | Q(key=first) | Q(name__istartswith=name + " "))
+    for speaker in candidates.order_by("id"):
+        if any(same_person(name, known) for known in [speaker.name, *speaker.aliases]):
+            if name != speaker.name and name not in speaker.aliases:
+                if len(name_parts(name)) > len(name_parts(speaker.name)):
+                    speaker.aliases = sorted({*speaker.aliases, speaker.name})
+                    speaker.name = name
+                    speaker.key = key
+                else:
+                    speaker.aliases = sorted({*speaker.aliases, name})
+                if not Speaker.objects.filter(name=speaker.name, kind=kind).exclude(pk=speaker.pk).exists():
+                    speaker.save(update_fields=["name", "aliases", "key"])
+            return speaker
+    return Speaker.objects.get_or_create(name=name, kind=kind, defaults={"key": key})[0]
+
+
 def _speaker_for(name, kind, cache):
     if not name:
         return None
-    key = (name[:300], kind or Speaker.Kind.ORGANISATION)
-    if key not in cache:
-        cache[key], _ = Speaker.objects.get_or_create(name=key[0], kind=key[1])
-    return cache[key]
+    cache_key = (name, kind)
+    if cache_key not in cache:
+        cache[cache_key] = speaker_resolve(name=name, kind=kind)
+    return cache[cache_key]
 
 
 def article_extract(*, article_id) -> bool:

@@ -161,3 +161,25 @@ def test_claims_keep_reading_order(seeds):
     services.article_process_sync(article_id=article.pk)
     starts = list(Claim.objects.filter(article=article).values_list("start", flat=True))
     assert starts == sorted(starts) and len(starts) > 10
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [("Volodymyr Zelensky", "Zelenskyy"), ("Xi Jinping", "Xi"), ("Zelenskyy", "Volodymyr Zelensky"),
+     ("Yevgeny Prigozhin", "Yevgeniy Prigozhin")],
+)
+def test_one_person_is_one_speaker_however_spelled(first, second):
+    a = services.speaker_resolve(name=first, kind="person")
+    b = services.speaker_resolve(name=second, kind="person")
+    assert a.pk == b.pk
+    b.refresh_from_db()
+    assert {first, second} <= {b.name, *b.aliases}
+    assert len(b.name.split()) == 2  # the fuller spelling is the display name
+
+
+def test_different_people_with_one_family_name_stay_apart():
+    a = services.speaker_resolve(name="Joe Biden", kind="person")
+    b = services.speaker_resolve(name="Hunter Biden", kind="person")
+    assert a.pk != b.pk
+    org = services.speaker_resolve(name="Zelensky", kind="organisation")
+    assert org.kind == "organisation" and org.pk not in (a.pk, b.pk)
