@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from . import permissions, services, workflow
+from . import permissions, selectors, services, workflow
 from .errors import ClaimdeskError
 from .models import Article, AuditRecord, Claim, ClaimMatch, Speaker
 
@@ -496,6 +496,7 @@ class ClaimAdmin(admin.ModelAdmin):
             "median_hours": statistics.median(durations) if durations else None,
             "published_count": len(durations),
             "verdicts": claims.filter(state=Claim.State.PUBLISHED).values("verdict").annotate(n=Count("id")),
+            "match_precision": [r for r in selectors.match_precision_by_threshold() if r["decided"]],
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/claims/overview.html", context)

@@ -228,6 +228,9 @@ class Assignment(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self):
+        return f"claim {self.claim_id} → {self.assignee or 'nobody'}"
+
 
 class ClaimMatch(models.Model):
     class Kind(models.TextChoices):
@@ -267,6 +270,9 @@ class MatchDecision(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.decision} match {self.match_id} ({self.score:.2f})"
 
 
 class AuditRecord(models.Model):
@@ -308,3 +314,6 @@ class AuditRecord(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username or 'system'} {self.action} {self.object_type}#{self.object_id}"
+
+    def __str__(self):
+        return f"{self.decision} match {self.match_id} ({self.score:.2f})"

@@ -170,3 +170,24 @@ def articles_pending(*, article_ids):
 
 def articles_failed(*, article_ids):
     return list(Article.objects.filter(pk__in=article_ids, status=Article.Status.FAILED))
+
+
+def match_precision_by_threshold(*, thresholds=None) -> list[dict]:
+    """From reviewers' match decisions: for each threshold, how many decided matches scored at or
+    above it and what share of them reviewers confirmed (the precision a cut there would have)."""
+    from .models import MatchDecision
+
+    # the latest decision per match counts
+    latest = {}
+    for match_id, decision, score in MatchDecision.objects.order_by("at", "id").values_list(
+        "match_id", "decision", "score"
+    ):
+        latest[match_id] = (decision, score)
+    thresholds = thresholds or [round(0.40 + 0.05 * i, 2) for i in range(12)]
+    rows = []
+    for t in thresholds:
+        above = [d for d, s in latest.values() if s >= t]
+        confirmed = sum(1 for d in above if d == "confirm")
+        rows.append({"threshold": t, "decided": len(above), "confirmed": confirmed,
+                     "precision": (confirmed / len(above)) if above else None})
+    return rows

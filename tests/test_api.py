@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from claims import services
 from claims.models import Article, AuditRecord, Claim
 
-from .factories import ClaimFactory, EditorFactory, UserFactory, publish_verdict
+from .factories import ClaimFactory, EditorFactory, publish_verdict
 
 pytestmark = pytest.mark.django_db
 

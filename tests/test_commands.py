@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from claims import services, workflow
+from claims import workflow
 from claims.models import Article, AuditRecord, Claim
 
 from .factories import ClaimFactory, EditorFactory, publish_verdict

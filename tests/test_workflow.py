@@ -328,3 +328,23 @@ def test_users_without_a_role_see_nothing(desk):
     ClaimFactory()
     assert Claim.objects.visible_to(UserFactory()).count() == 0
     assert Claim.objects.visible_to(desk["viewer"]).count() == 1
+
+
+def test_precision_per_threshold_from_reviewer_decisions(desk, capsys):
+    from django.core.management import call_command
+
+    from claims.selectors import match_precision_by_threshold
+
+    claim = ClaimFactory()
+    _assigned(claim, desk)
+    for score, decision in [(0.9, "confirm"), (0.8, "confirm"), (0.6, "reject"), (0.5, "confirm")]:
+        match = _match(claim, ClaimFactory(), score=score)
+        workflow.match_decide(match=match, user=desk["reviewer"], decision=decision)
+    rows = {r["threshold"]: r for r in match_precision_by_threshold(thresholds=[0.5, 0.7, 0.95])}
+    assert (rows[0.5]["decided"], rows[0.5]["confirmed"]) == (4, 3)
+    assert rows[0.7]["precision"] == 1.0
+    assert rows[0.95]["precision"] is None
+    call_command("matches", "report")
+    out = capsys.readouterr().out
+    assert "| threshold | decided | confirmed | precision |" in out
+    assert "|      0.50 |       4 |         3 |     0.750 |" in out
