@@ -314,6 +314,3 @@ class AuditRecord(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username or 'system'} {self.action} {self.object_type}#{self.object_id}"
-
-    def __str__(self):
-        return f"{self.decision} match {self.match_id} ({self.score:.2f})"
