@@ -305,6 +305,14 @@ class EvidenceForm(forms.Form):
     note = forms.CharField(required=False)
 
 
+def _bound(form_class, data):
+    """A valid bound form, or a ``ClaimdeskError`` listing what is wrong (shown as a message)."""
+    form = form_class(data)
+    if not form.is_valid():
+        raise ClaimdeskError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return form
+
+
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
     change_form_template = "admin/claims/claim/change_form.html"
@@ -423,16 +431,12 @@ class ClaimAdmin(admin.ModelAdmin):
         user = request.user
         try:
             if step == "assign":
-                form = AssignForm(request.POST)
-                if not form.is_valid():
-                    raise ClaimdeskError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+                form = _bound(AssignForm, request.POST)
                 workflow.claim_assign(claim=claim, user=user, assignee=form.cleaned_data["assignee"],
                                       due=form.cleaned_data["due"])
                 done = "Assignment saved."
             elif step == "propose":
-                form = ProposeForm(request.POST)
-                if not form.is_valid():
-                    raise ClaimdeskError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+                form = _bound(ProposeForm, request.POST)
                 workflow.claim_propose(claim=claim, user=user, verdict=form.cleaned_data["verdict"],
                                        rationale=form.cleaned_data["rationale"], evidence=form.evidence(),
                                        no_evidence_found=form.cleaned_data["no_evidence_found"])
@@ -447,9 +451,7 @@ class ClaimAdmin(admin.ModelAdmin):
                 workflow.claim_comment(claim=claim, user=user, text=request.POST.get("comment", ""))
                 done = "Comment added."
             elif step == "evidence":
-                form = EvidenceForm(request.POST)
-                if not form.is_valid():
-                    raise ClaimdeskError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+                form = _bound(EvidenceForm, request.POST)
                 workflow.claim_add_evidence(claim=claim, user=user, **form.cleaned_data)
                 done = "Evidence added."
             elif step == "accept-suggestion":
