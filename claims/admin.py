@@ -52,8 +52,8 @@ def marked_diff(a: str, b: str):
     """Both texts with the words that differ between them wrapped in <mark>."""
     wa, wb = _WORD.findall(a), _WORD.findall(b)
     out_a, out_b = [], []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=[w.lower() for w in wa], b=[w.lower() for w in wb],
-                                                      autojunk=False).get_opcodes():
+    norm = lambda words: [re.sub(r"\W", "", w.lower()) or w for w in words]  # noqa: E731
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=norm(wa), b=norm(wb), autojunk=False).get_opcodes():
         if op == "equal":
             out_a.append(format_html("{} ", " ".join(wa[i1:i2])))
             out_b.append(format_html("{} ", " ".join(wb[j1:j2])))

@@ -99,7 +99,11 @@ def _fresh_match_index():
 @pytest.fixture
 def flushable_db(transactional_db):
     """A transactional test database whose audit table may be truncated at teardown (PostgreSQL
-    refuses TRUNCATE of the audit trail unless the session asks for it)."""
+    refuses TRUNCATE of the audit trail unless the session asks for it). The flush after an earlier
+    transactional test also removed the roles the migrations created: put them back."""
+    from claims.roles import ensure_roles
+
+    ensure_roles()
     yield
     from django.db import connection
 

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 
 from claims import services
 from claims.audit import audit_door
+from claims.roles import ensure_roles
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 ACCOUNTS = [("editor", "editor"), ("editor2", "editor"), ("reviewer", "reviewer"), ("viewer", "viewer")]
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--sync", action="store_true", help="process the articles in this process")
 
     def handle(self, *args, **opts):
+        ensure_roles()
         User = get_user_model()
         password = opts["password"] or secrets.token_urlsafe(9)
         users = {}
