@@ -305,6 +305,14 @@ class EvidenceForm(forms.Form):
     note = forms.CharField(required=False)
 
 
+def _duration(hours: float) -> str:
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} minutes"
+    if hours < 48:
+        return f"{hours:.1f} hours"
+    return f"{hours / 24:.1f} days"
+
+
 def _bound(form_class, data):
     """A valid bound form, or a ``ClaimdeskError`` listing what is wrong (shown as a message)."""
     form = form_class(data)
@@ -496,6 +504,7 @@ class ClaimAdmin(admin.ModelAdmin):
             "overdue": claims.overdue(now).count(),
             "rereview": claims.filter(needs_rereview=True).count(),
             "median_hours": statistics.median(durations) if durations else None,
+            "median_display": _duration(statistics.median(durations)) if durations else "",
             "published_count": len(durations),
             "verdicts": claims.filter(state=Claim.State.PUBLISHED).values("verdict").annotate(n=Count("id")),
             "match_precision": [r for r in selectors.match_precision_by_threshold() if r["decided"]],
