@@ -44,11 +44,59 @@ def parse_value(text: str) -> float | None:
     return value
 
 
+_TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century"}
+
+
+def _duration(ent) -> tuple[float, str] | None:
+    """(value, unit) of a span of time with a number ("60 days", "the last 24 hours", "four years");
+    None for calendar dates ("1995", "March 2023", "Sunday")."""
+    units = [t.lemma_.lower() for t in ent if t.lemma_.lower() in _TIME_UNITS]
+    numbers = [t for t in ent if t.like_num and not (t.shape_ == "dddd" and not units)]
+    if not units or not numbers:
+        return None
+    value = parse_value(" ".join(t.text for t in ent if t.like_num or t.lower_ in _SCALES))
+    return (value, units[-1]) if value is not None else None
+
+
+def _counted_noun(ent, span) -> str:
+    """The noun a number counts: "220 Ukrainian soldiers" -> soldier, "dozens of states" -> state."""
+    num_tok = ent[-1]
+    head = num_tok.head
+    if num_tok.dep_ in ("nummod", "quantmod", "compound", "npadvmod") and head.pos_ in ("NOUN", "PROPN"):
+        return head.lemma_.lower()
+    if ent.label_ == "QUANTITY" and len(ent) > 1:
+        return ent[-1].lemma_.lower()
+    doc = span.doc
+    for tok in doc[ent.end : min(ent.end + 3, span.end)]:
+        if tok.pos_ == "NOUN":
+            return tok.lemma_.lower()
+        if tok.lower_ == "of":
+            objs = [c for c in tok.children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")]
+            if objs:
+                return objs[0].lemma_.lower()
+        if tok.pos_ not in ("ADJ", "ADP") and tok.lower_ not in ("of",):
+            break
+    return ""
+
+
 def extract_quantities(span) -> list[dict]:
-    """Quantities in a spaCy span: ``[{"text", "value", "unit"}]``, in reading order."""
+    """Quantities in a spaCy span: ``[{"text", "value", "unit"}]``, in reading order.
+
+    The unit is what the number counts (a noun's lemma: "death", "soldier"), "percent", "money",
+    or a unit of time for durations ("60 days" -> day); "" when nothing says.
+    """
     out = []
     seen = set()
     for ent in span.ents:
+        if ent.label_ in ("DATE", "TIME"):
+            found = _duration(ent)
+            if found is None:
+                continue
+            value, unit = found
+            if (value, unit) not in seen:
+                seen.add((value, unit))
+                out.append({"text": ent.text, "value": value, "unit": unit})
+            continue
         if ent.label_ not in _NUMERIC_LABELS:
             continue
         value = parse_value(ent.text)
@@ -60,20 +108,7 @@ def extract_quantities(span) -> list[dict]:
         elif ent.label_ == "MONEY":
             unit = "money"
         else:
-            # the noun the number counts: "220 Ukrainian soldiers" -> soldier
-            num_tok = ent[-1]
-            head = num_tok.head
-            if num_tok.dep_ in ("nummod", "quantmod", "compound", "npadvmod") and head.pos_ in ("NOUN", "PROPN"):
-                unit = head.lemma_.lower()
-            elif ent.label_ == "QUANTITY" and len(ent) > 1:
-                unit = ent[-1].lemma_.lower()
-            else:
-                for tok in span.doc[ent.end : min(ent.end + 3, span.end)]:
-                    if tok.pos_ == "NOUN":
-                        unit = tok.lemma_.lower()
-                        break
-                    if tok.pos_ not in ("ADJ", "ADP") and tok.lower_ not in ("of",):
-                        break
+            unit = _counted_noun(ent, span)
         key = (value, unit)
         if key in seen:
             continue

@@ -182,3 +182,176 @@ def test_quote_regions_cover_curly_and_straight_quotes():
 
 def test_empty_text_gives_no_claims():
     assert extract_claims("").claims == []
+
+
+# --- attribution cases named in issue 5, on small texts written for each ---------------------------
+
+
+def _only(text, fragment):
+    return _claim_containing(extract_claims(text).claims, fragment)
+
+
+def test_quote_interrupted_by_its_attribution_is_one_direct_claim():
+    text = "Harbour Bridge to reopen\n\n“The bridge will reopen in May,” Mayor Ines Okafor said, “and not a day later.”"
+    claim = _only(text, "The bridge will reopen in May")
+    assert "and not a day later" in claim.text
+    assert claim.attribution == "direct"
+    assert claim.speaker == "Ines Okafor"
+    assert claim.speaker_kind == "person"
+
+
+def test_quote_left_open_continues_into_the_next_paragraph():
+    text = (
+        "Bridge repairs\n\n"
+        "Chief engineer Tomas Brandt said the repairs would take months. “We found corrosion in every "
+        "cable we opened, and some of it is severe.\n\n"
+        "“The steel will have to be replaced before the winter storms arrive.”"
+    )
+    claims = extract_claims(text).claims
+    continued = _claim_containing(claims, "The steel will have to be replaced")
+    assert continued.attribution == "direct"
+    assert continued.speaker == "Tomas Brandt"
+    opened = _claim_containing(claims, "We found corrosion")
+    assert opened.attribution == "direct"
+    assert opened.speaker == "Tomas Brandt"
+
+
+def test_colon_introduces_the_quotation_in_the_next_paragraph():
+    text = (
+        "Bridge repairs\n\n"
+        "Tomas Brandt, the chief engineer, spoke to reporters on Tuesday:\n\n"
+        "“We found corrosion in every cable we opened.”"
+    )
+    claim = _only(text, "We found corrosion")
+    assert claim.attribution == "direct"
+    assert claim.speaker == "Tomas Brandt"
+
+
+def test_told_reuters_names_the_speaker_not_the_agency():
+    claim = _only("Budget cuts\n\nFinance minister Ana Ruiz told Reuters that the budget for road repairs "
+                  "would be cut by 5 percent next year.", "Ana Ruiz told Reuters")
+    assert claim.attribution == "reported"
+    assert claim.speaker == "Ana Ruiz"
+
+
+def test_sentence_with_an_event_and_a_statement_is_two_claims():
+    text = "Bridge closed\n\nThe council closed the bridge to all traffic on Monday, and Mayor Ines Okafor said it would reopen in May."
+    claims = extract_claims(text).claims
+    assert [c.text for c in claims] == [
+        "The council closed the bridge to all traffic on Monday",
+        "Mayor Ines Okafor said it would reopen in May.",
+    ]
+    assert claims[0].attribution == "none"
+    assert (claims[1].attribution, claims[1].speaker) == ("reported", "Ines Okafor")
+    for claim in claims:
+        assert text[claim.start : claim.end] == claim.text
+
+
+def test_the_ministry_resolves_to_the_ministry_named_before():
+    text = (
+        "Strikes near Kupiansk\n\n"
+        "Russia’s Ministry of Defence said on Monday that its forces had destroyed two depots near Kupiansk.\n\n"
+        "Ukraine denied the report and said the depots were empty.\n\n"
+        "The ministry said 60 Ukrainian soldiers had been killed in the strikes."
+    )
+    claims = extract_claims(text).claims
+    first = _claim_containing(claims, "destroyed two depots")
+    later = _claim_containing(claims, "The ministry said")
+    assert "Ministry of Defence" in first.speaker
+    assert later.speaker == first.speaker
+    assert later.speaker_kind == "organisation"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("Karim Khan said that the inquiry would cover crimes against children.", "Karim Khan"),
+        ("The opposition leader Marta Leclerc claimed the vote had been rigged in three districts.", "Marta Leclerc"),
+        ("The harbour will be dredged next year, according to the port authority.", "port authority"),
+    ],
+)
+def test_reported_speech_names_its_speaker(sentence, speaker):
+    claim = _only("Headline\n\n" + sentence, sentence[:20])
+    assert claim.attribution == "reported"
+    assert claim.speaker == speaker
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Two officials who asked not to be named said the contract had been signed in secret.",
+        "A source said the minister would resign before the end of the week.",
+        "People familiar with the talks said a deal could be announced as soon as Friday.",
+    ],
+)
+def test_anonymous_sources_are_marked_anonymous(sentence):
+    claim = _only("Headline\n\n" + sentence, sentence[:20])
+    assert claim.attribution == "anonymous"
+    assert claim.speaker_kind == "anonymous"
+
+
+def test_pronouns_resolve_to_the_nearest_compatible_speaker():
+    text = (
+        "Library opens\n\n"
+        "Mayor Ines Okafor opened the new library on Monday.\n\n"
+        "“It cost less than we feared,” she said. “Every child deserves a library,” she added.\n\n"
+        "Ukrainian soldiers held the eastern districts for months. They said the city could still be defended."
+    )
+    claims = extract_claims(text).claims
+    assert _claim_containing(claims, "she added").speaker == "Ines Okafor"
+    assert _claim_containing(claims, "They said").speaker == "Ukrainian soldiers"
+
+
+@pytest.mark.parametrize(
+    ("quote", "speaker"),
+    [
+        ("« Nous ne céderons pas », the French minister Jean Dupont said of the strike.", "Jean Dupont"),
+        ("''We must not overreact to campaign rhetoric,'' the minister Ildefonso Guajardo told reporters.",
+         "Ildefonso Guajardo"),
+        ("„Wir geben nicht auf“, Chancellor Olaf Scholz told reporters in Berlin.", "Olaf Scholz"),
+        ("“Trump must stop portraying Latinos as dangerous gangsters.” ― Carla Sanchez", "Carla Sanchez"),
+    ],
+)
+def test_direct_quotes_in_every_common_style(quote, speaker):
+    claim = _only("Headline\n\n" + quote, quote[:12])
+    assert claim.attribution == "direct"
+    assert claim.speaker == speaker
+
+
+def test_transcript_turns_are_quotes_of_the_named_speaker():
+    text = (
+        "Interview\n\nFox News host Chris Wallace interviewed Mike Pence on Sunday.\n\n"
+        "WALLACE: Will Gennifer Flowers be at the debate tomorrow night?\n\n"
+        "PENCE: Gennifer Flowers will not be attending the debate tomorrow night."
+    )
+    claims = extract_claims(text).claims
+    assert _claim_containing(claims, "Will Gennifer Flowers").speaker == "Chris Wallace"
+    answer = _claim_containing(claims, "will not be attending")
+    assert (answer.attribution, answer.speaker) == ("direct", "Mike Pence")
+    assert answer.text.startswith("Gennifer Flowers")  # the label is no part of the claim
+
+
+def test_dateline_is_not_part_of_the_claim_nor_its_speaker():
+    text = "Bill to pass\n\nWASHINGTON — Senator Paul Reyes said on Tuesday that the bill would pass before the recess."
+    claim = _only(text, "Paul Reyes")
+    assert claim.text.startswith("Senator Paul Reyes")
+    assert claim.speaker == "Paul Reyes"
+
+
+def test_captions_bylines_and_furniture_are_no_claims():
+    text = (
+        "Bridge closed for repairs\n\nBy Anna Lindqvist\n\n"
+        "The council closed the bridge on Monday after engineers found corroded cables.\n\n"
+        "Getty/Instagram.\n\n"
+        "Editor’s note: This story has been updated with comments from the council.\n\n"
+        "Share this article\n\nRead more: Council budget 2024"
+    )
+    claims = extract_claims(text).claims
+    assert [c.text for c in claims] == ["The council closed the bridge on Monday after engineers found corroded cables."]
+
+
+def test_quote_regions_cover_every_common_style():
+    text = "A “curly” b ''doubled'' c «guillemets» d „low“ e ‘single one’ and don’t."
+    assert [text[a:b] for a, b in quote_regions(text)] == [
+        "“curly”", "''doubled''", "«guillemets»", "„low“", "‘single one’",
+    ]
