@@ -1,0 +1,78 @@
+"""The check-worthiness scorer: a trained model over the e5 embedding, words and parse signals."""
+
+import time
+
+import numpy as np
+import pytest
+
+from claims.checkworthiness import MODEL_PATH, CheckworthinessModel, get_model, score_checkworthiness
+from claims.matching import embed_texts
+from claims.nlp import get_nlp
+from claims.quantities import extract_quantities
+
+NUMBERS = "Unemployment fell to 4.2 percent in March, the lowest level since 2019, the statistics office said."
+ENTITIES = "The European Commission fined Google in 2017 for favouring its own shopping service."
+QUESTION = "Is the city ready for months of traffic jams?"
+OPINION = "I think we all love this wonderful town and its people."
+
+
+def _score(text, *, embed=True, model=None):
+    span = get_nlp()(text)[:]
+    embedding = embed_texts([text])[0] if embed else None
+    return score_checkworthiness(span, quantities=extract_quantities(span), attributed=False,
+                                 embedding=embedding, model=model)
+
+
+@pytest.mark.parametrize("embed", [True, False], ids=["with_embedding", "fallback_without_embedding"])
+def test_numbers_and_entities_score_above_questions_and_opinions(embed):
+    factual = [_score(t, embed=embed)[0] for t in (NUMBERS, ENTITIES)]
+    other = [_score(t, embed=embed)[0] for t in (QUESTION, OPINION)]
+    assert min(factual) > max(other)
+    assert min(factual) >= 0.5 > max(other)
+
+
+def test_scores_are_in_unit_interval_and_rounded():
+    for text in (NUMBERS, ENTITIES, QUESTION, OPINION, "Yes.", "Thank you very much, everyone."):
+        score, _ = _score(text)
+        assert 0.0 <= score <= 1.0
+        assert score == round(score, 4)
+
+
+def test_reasons_name_the_signals_a_reviewer_sees():
+    _, reasons = _score(NUMBERS)
+    assert "number or quantity" in reasons
+    assert "comparison" in reasons
+    _, reasons = _score(ENTITIES)
+    assert any(r.startswith("named entities:") and "Google" in r for r in reasons)
+    _, reasons = _score(QUESTION)
+    assert "question (lowered)" in reasons
+    assert not any(r.startswith("named entities") for r in reasons)  # "months" names nothing
+    _, reasons = _score(OPINION)
+    assert "opinion or modal language (lowered)" in reasons
+
+
+def test_attribution_is_a_reason_but_does_not_move_the_score():
+    span = get_nlp()(NUMBERS)[:]
+    plain = score_checkworthiness(span, quantities=[], attributed=False)
+    attributed = score_checkworthiness(span, quantities=[], attributed=True)
+    assert attributed[0] == plain[0]
+    assert "attributed statement" in attributed[1] and "attributed statement" not in plain[1]
+
+
+def test_shipped_weights_are_small_plain_arrays_and_round_trip(tmp_path):
+    assert MODEL_PATH.stat().st_size < 500_000
+    np.load(MODEL_PATH, allow_pickle=False).close()  # no pickled objects inside
+    copy = tmp_path / "copy.npz"
+    get_model().save(copy)
+    assert _score(NUMBERS, model=CheckworthinessModel.load(copy))[0] == pytest.approx(_score(NUMBERS)[0], abs=2e-3)
+
+
+def test_scoring_costs_well_under_a_millisecond_per_claim():
+    span = get_nlp()(ENTITIES)[:]
+    quantities = extract_quantities(span)
+    embedding = embed_texts([ENTITIES])[0]
+    score_checkworthiness(span, quantities=quantities, embedding=embedding)
+    start = time.perf_counter()
+    for _ in range(200):
+        score_checkworthiness(span, quantities=quantities, embedding=embedding)
+    assert (time.perf_counter() - start) / 200 < 0.002  # lenient for busy CI machines; ~0.1 ms here
