@@ -213,9 +213,12 @@ def _flag_inheritors(source: Claim, user):
 
 
 def _suggest_to_later_claims(source: Claim, user):
-    later = Claim.objects.select_for_update().filter(
-        matches__earlier=source, matches__kind=ClaimMatch.Kind.SAME
-    ).exclude(state=Claim.State.PUBLISHED).distinct()
+    # (PostgreSQL refuses FOR UPDATE with DISTINCT: find the ids first, then lock those rows)
+    ids = set(
+        ClaimMatch.objects.filter(earlier=source, kind=ClaimMatch.Kind.SAME)
+        .exclude(claim__state=Claim.State.PUBLISHED).values_list("claim_id", flat=True)
+    )
+    later = Claim.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     for claim in later:
         if claim.suggested_verdict == source.verdict and claim.suggested_from_id == source.pk:
             continue
