@@ -307,7 +307,8 @@ class EvidenceForm(forms.Form):
 
 def _duration(hours: float) -> str:
     if hours < 1:
-        return f"{max(1, round(hours * 60))} minutes"
+        minutes = max(1, round(hours * 60))
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
     if hours < 48:
         return f"{hours:.1f} hours"
     return f"{hours / 24:.1f} days"
