@@ -117,3 +117,66 @@ def test_embeddings_survive_compact_storage():
     raw = encode_embedding(vec)
     assert len(raw) == 768
     assert float(decode_embedding(raw) @ vec) > 0.999
+
+
+def test_same_topic_different_assertion_is_related_not_same():
+    index = MatchIndex()
+    index.add([_record(1, 1, "The council will close the Harbour Bridge to all traffic from Monday for repairs.")])
+    query = _record(2, 2, "The repairs to the Harbour Bridge will cost the council twelve million euros, an engineer said.")
+    matches = index.search(query, exclude_article=2)
+    assert [m.kind for m in matches] == [RELATED]
+
+
+def test_close_words_but_another_assertion_is_not_same():
+    index = MatchIndex()
+    index.add([_record(1, 1, "The bridge carried 40,000 vehicles a day before it closed, the transport authority said.")])
+    query = _record(2, 2, "The bridge was closed because it could no longer carry heavy lorries, the transport authority said.")
+    matches = index.search(query, exclude_article=2)
+    assert matches and all(m.kind != SAME for m in matches)
+
+
+def test_unrelated_claims_are_not_matched_at_all():
+    index = MatchIndex()
+    index.add([_record(1, 1, "The central bank raised its key interest rate by half a percentage point on Thursday.")])
+    query = _record(2, 2, "A photograph shows a shark swimming on a flooded highway in Houston.")
+    assert index.search(query, exclude_article=2) == []
+
+
+def test_score_is_a_probability_and_identical_long_claims_are_same():
+    text = "The Harbour Bridge will stay closed to all traffic for at least eight months of repairs."
+    index = MatchIndex()
+    index.add([_record(1, 1, text)])
+    (match,) = index.search(_record(2, 2, text), exclude_article=2)
+    assert match.kind == SAME
+    assert 0.0 <= match.score <= 1.0 and 0.0 <= match.lexical <= 1.0 and 0.0 <= match.semantic <= 1.0
+
+
+def test_index_grows_incrementally_and_switches_to_hnsw_past_the_exact_limit():
+    texts = [f"Claim number {i} says the bridge carries {i * 100} vehicles a day." for i in range(40)]
+    vectors = embed_texts(texts)
+    index = MatchIndex(exact_limit=25)
+    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=t, embedding=v)
+              for i, (t, v) in enumerate(zip(texts[:20], vectors[:20])))
+    assert not index.dense.approximate
+    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=t, embedding=v)
+              for i, (t, v) in enumerate(zip(texts, vectors)) if i >= 20)
+    assert index.dense.approximate and len(index) == 40 and index.max_id == 40
+    query = ClaimRecord(id=99, article_id=99, text=texts[33], embedding=vectors[33])
+    assert index.rank(query, k=1, method="dense")[0][0] == 34
+    assert index.get(34).text == texts[33]
+
+
+def test_search_many_agrees_with_search():
+    index = MatchIndex()
+    index.add([_record(1, 1, "About 40,000 vehicles cross the Harbour Bridge every day, the transport authority said."),
+               _record(2, 1, "The bridge was built in 1932 and last renovated in 1998.")])
+    queries = [_record(10, 5, "Every day about 40,000 vehicles cross the Harbour Bridge, the authority said."),
+               _record(11, 5, "The Harbour Bridge opened in 1932 and was last renovated in 1998.")]
+    assert index.search_many(queries, exclude_article=5) == [index.search(q, exclude_article=5) for q in queries]
+
+
+def test_tweet_signature_links_and_hashtags_are_cleaned():
+    from claims.matching import clean_claim_text
+
+    raw = "Vaccines contain microchips #BigPharmaLies https://t.co/abc — Jo Bloggs (@jo_b) March 3, 2021"
+    assert clean_claim_text(raw) == "Vaccines contain microchips Big Pharma Lies"
