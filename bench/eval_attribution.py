@@ -487,7 +487,7 @@ def train_models(data_dir: Path, split: str):
     X, y = cue_training_rows(paragraphs, _read_spans(data_dir, split, "cue"))
     kept = _write_model(extraction.CUE_MODEL_PATH, split, X, fit_logistic(X, y), prune=0.1)
     print(f"cue model: {len(X)} tokens, {sum(y)} in cues, {len(kept)} weights -> {extraction.CUE_MODEL_PATH}")
-    extraction._cue_model = None  # reload the new weights
+    extraction._json_model.cache_clear()  # reload the new weights
     X, y = source_training_rows(paragraphs)
     kept = _write_model(extraction.SOURCE_MODEL_PATH, split, X, fit_logistic(X, y, l2=1e-4), prune=0.01)
     print(f"source model: {len(X)} candidates, {sum(y)} right, {len(kept)} weights -> {extraction.SOURCE_MODEL_PATH}")

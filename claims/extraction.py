@@ -24,10 +24,10 @@ Both models are retrained with ``python bench/eval_attribution.py --split train 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -346,8 +346,6 @@ _CUE_POS = {"VERB", "NOUN", "ADP", "AUX", "ADJ", "ADV", "PROPN", "PUNCT", "PART"
 _CUE_CHILD_DEPS = {"ccomp", "xcomp", "nsubj", "nsubjpass", "dobj", "agent", "prep", "advcl", "mark",
                    "attr", "acomp", "poss", "neg", "aux", "auxpass", "dative", "pcomp", "pobj"}
 _SUBJECT_DEPS = {"nsubj", "nsubjpass", "poss", "pobj", "agent"}
-_cue_model = None
-_cue_lock = threading.Lock()
 
 
 def cue_candidate(tok) -> bool:
@@ -394,14 +392,15 @@ def cue_features(tok, quoted: bool) -> list[str]:
     return feats
 
 
+@functools.cache
+def _json_model(path) -> dict:
+    """A learned model's weights (JSON), read once per process; ``cache_clear()`` after retraining."""
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
 def _load_cue_model():
-    global _cue_model
-    if _cue_model is None:
-        with _cue_lock:
-            if _cue_model is None:
-                with open(CUE_MODEL_PATH, encoding="utf-8") as fh:
-                    _cue_model = json.load(fh)
-    return _cue_model
+    return _json_model(CUE_MODEL_PATH)
 
 
 def cue_scores(doc, quoted) -> list[float]:
@@ -888,17 +887,10 @@ def _dash_speaker(unit, ctx: _Context) -> _Speaker | None:
 # probability, lemma and place in the sentence.
 SOURCE_MODEL_PATH = Path(__file__).resolve().parent / "data" / "attribution_sources.json"
 CANDIDATE_MIN = 0.15
-_source_model = None
 
 
 def _load_source_model():
-    global _source_model
-    if _source_model is None:
-        with _cue_lock:
-            if _source_model is None:
-                with open(SOURCE_MODEL_PATH, encoding="utf-8") as fh:
-                    _source_model = json.load(fh)
-    return _source_model
+    return _json_model(SOURCE_MODEL_PATH)
 
 
 def _lexicon_cue(tok) -> bool:
