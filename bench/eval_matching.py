@@ -26,7 +26,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.matching import METHODS, ClaimRecord, MatchIndex, clean_claim_text, embed_texts  # noqa: E402
+from claims.matching import (  # noqa: E402
+    METHODS,
+    ClaimRecord,
+    MatchIndex,
+    clean_claim_text,
+    embed_texts,
+    match_vectors,
+)
 
 DATA = ROOT.parent / "shared" / "data" / "matching" / "checkthat2022-2a"
 # Figures read in shared/data/README.md (MAP@5); the split each was measured on is named.
@@ -92,11 +99,13 @@ def scores(ranked: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str
     return {key: value / n for key, value in totals.items()}
 
 
-def embed(texts: list[str], cache_dir: str | None) -> np.ndarray:
-    """``claims.matching.embed_texts``, remembered under ``cache_dir`` when one is given."""
+def embed(texts: list[str], cache_dir: str | None, model: str = "e5") -> np.ndarray:
+    """The product's embedding of each text (``embed_texts``, e5; or ``match_vectors``, MiniLM),
+    remembered under ``cache_dir`` when one is given."""
+    compute = {"e5": embed_texts, "minilm": match_vectors}[model]
     if not cache_dir:
-        return embed_texts(texts)
-    path = Path(cache_dir) / "e5.npz"
+        return compute(texts)
+    path = Path(cache_dir) / f"{model}.npz"
     store = {}
     if path.exists():
         with np.load(path) as saved:
@@ -104,31 +113,38 @@ def embed(texts: list[str], cache_dir: str | None) -> np.ndarray:
     keys = [hashlib.sha1(t.encode("utf-8")).hexdigest()[:20] for t in texts]
     missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in store))
     if missing:
-        for t, vec in zip(missing, embed_texts(missing)):
+        for t, vec in zip(missing, compute(missing)):
             store[hashlib.sha1(t.encode("utf-8")).hexdigest()[:20]] = vec
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
         names = list(store)
         np.savez(tmp, keys=np.array(names), vecs=np.stack([store[k] for k in names]).astype(np.float32))
         os.replace(tmp, path)
-    return np.stack([store[k] for k in keys]).astype(np.float32) if texts else embed_texts([])
+    return np.stack([store[k] for k in keys]).astype(np.float32) if texts else compute([])
 
 
 def build_index(targets, cache_dir=None) -> tuple[MatchIndex, list[str]]:
     """Targets (from :func:`load_target_rows`) as stored claims: claim id = position + 1, each its own
-    article, the headline as context."""
-    vectors = embed([text for _, text, _ in targets], cache_dir)
+    article, the headline as context (its words and its MiniLM vector, as a stored claim's article
+    headline in the product)."""
+    texts = [text for _, text, _ in targets]
+    e5 = embed(texts, cache_dir)
+    mini = embed(texts, cache_dir, "minilm")
+    contexts = sorted({context for _, _, context in targets if context})
+    context_vec = dict(zip(contexts, embed(contexts, cache_dir, "minilm")))
     index = MatchIndex()
-    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=text, embedding=vec, context=context)
-              for i, ((_, text, context), vec) in enumerate(zip(targets, vectors)))
+    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=text, embedding=e5[i], match_embedding=mini[i],
+                          context=context, context_embedding=context_vec.get(context))
+              for i, (_, text, context) in enumerate(targets))
     return index, [tid for tid, _, _ in targets]
 
 
 def query_records(queries, cache_dir=None) -> list[ClaimRecord]:
     """Each query as a new claim: the product cleans its text, then embeds it."""
-    vectors = embed([clean_claim_text(text) for _, text in queries], cache_dir)
-    return [ClaimRecord(id=-(i + 1), article_id=0, text=text, embedding=vec)
-            for i, ((_, text), vec) in enumerate(zip(queries, vectors))]
+    texts = [clean_claim_text(text) for _, text in queries]
+    e5, mini = embed(texts, cache_dir), embed(texts, cache_dir, "minilm")
+    return [ClaimRecord(id=-(i + 1), article_id=0, text=text, embedding=e5[i], match_embedding=mini[i])
+            for i, (_, text) in enumerate(queries)]
 
 
 def run(index, target_ids, queries, records, method: str, k: int = 10) -> tuple[dict[str, list[str]], float]:

@@ -26,20 +26,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from eval_matching import DATA, build_index, load_qrels, load_queries, load_target_rows, query_records  # noqa: E402
 
-from claims.matching import (  # noqa: E402
-    ADAPTER_PATH,
-    FEATURES,
-    SCORER_PATH,
-    expand_features,
-    load_adapter,
-    scorer_probability,
-)
+from claims.matching import FEATURES, SCORER_PATH, expand_features, scorer_probability  # noqa: E402
 
 MODEL_FEATURES = list(FEATURES)
 # The pair model sees only what the two claims are, never how they rank among the candidates, so its
 # probability means the same in an index of ten claims or of a million: it sets the kind.
-PAIR_FEATURES = ["cos", "cov_stored", "cov_new", "dice", "cos_ad", "cos*cov_stored", "cos_ad*cov_new",
-                 "cos_ad*cos_ad", "cov_stored*cov_new"]
+PAIR_FEATURES = ["cos", "mini", "cov_stored", "cov_new", "dice", "cos*cov_stored", "mini*cov_new",
+                 "mini*mini", "cov_stored*cov_new"]
 
 
 def collect(index, target_ids, queries, records, qrels):
@@ -56,33 +49,6 @@ def collect(index, target_ids, queries, records, qrels):
         ys.append(np.isin(ids, list(gold)).astype(float))
         groups.append(np.full(len(ids), g))
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(groups)
-
-
-def fit_adapter(queries: np.ndarray, gold: np.ndarray, targets: np.ndarray, *, steps=100, tau=0.02, l2=1.0,
-                rate=2e-3) -> np.ndarray:
-    """A 384×384 map W (from the identity) so that normalise(W q) ranks q's gold target first among
-    all targets: softmax cross-entropy over the whole collection, Adam, L2 pull towards the identity."""
-    dim = queries.shape[1]
-    eye = np.eye(dim)
-    w = eye.copy()
-    m = np.zeros_like(w)
-    v = np.zeros_like(w)
-    n = len(gold)
-    for step in range(1, steps + 1):
-        u = queries @ w.T
-        norm = np.linalg.norm(u, axis=1, keepdims=True)
-        z = u / norm
-        logits = z @ targets.T / tau
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(axis=1, keepdims=True)
-        dz = (p @ targets - targets[gold]) / tau / n
-        du = (dz - z * (z * dz).sum(axis=1, keepdims=True)) / norm
-        g = du.T @ queries + l2 * (w - eye) / n
-        m = 0.9 * m + 0.1 * g
-        v = 0.999 * v + 0.001 * g * g
-        w -= rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-    return w
 
 
 def fit_logistic(x, y, l2=1.0, steps=50):
@@ -154,9 +120,6 @@ def main(argv=None) -> int:
     parser.add_argument("--hidden", type=int, default=16)
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--out", default=str(SCORER_PATH))
-    parser.add_argument("--adapter-steps", type=int, default=100, help="0 keeps the current head")
-    parser.add_argument("--folds", type=int, default=4)
-    parser.add_argument("--adapter-out", default=str(ADAPTER_PATH))
     parser.add_argument("--cache", default=os.environ.get("CLAIMDESK_EMBED_CACHE"))
     args = parser.parse_args(argv)
 
@@ -167,34 +130,7 @@ def main(argv=None) -> int:
         data[name] = (queries, query_records(queries, args.cache), qrels)
 
     queries, records, qrels = data["train"]
-    if args.adapter_steps:
-        position = {tid: i for i, tid in enumerate(target_ids)}
-        targets = index.dense.vectors(np.arange(len(target_ids)))
-
-        def head(picked):
-            pairs = [(records[i].embedding, position[t]) for i in picked
-                     for t in sorted(qrels.get(queries[i][0], ())) if t in position]
-            return fit_adapter(np.stack([q for q, _ in pairs]), np.array([g for _, g in pairs]), targets,
-                               steps=args.adapter_steps).astype(np.float16).astype(np.float32)
-
-        # The head remembers its own train queries, so the scorer is fitted on out-of-fold features:
-        # each fold's candidates are scored with a head fitted on the other folds.
-        folds = np.array_split(np.random.default_rng(0).permutation(len(queries)), args.folds)
-        parts = []
-        for k, fold in enumerate(folds):
-            index.adapter = head(np.concatenate([f for j, f in enumerate(folds) if j != k]))
-            fold = sorted(fold)
-            part = collect(index, target_ids, [queries[i] for i in fold], [records[i] for i in fold], qrels)
-            parts.append((part[0], part[1], part[2] + 10_000 * k))
-            print(f"fold {k + 1}/{args.folds} scored", flush=True)
-        train_split = tuple(np.concatenate(p) for p in zip(*parts)) + (len(qrels),)
-        adapter = head(range(len(queries)))
-        np.save(args.adapter_out, adapter.astype(np.float16), allow_pickle=False)
-        load_adapter.cache_clear()
-        index.adapter = None
-        print(f"wrote {args.adapter_out} ({args.adapter_steps} steps over all train queries)")
-    else:
-        train_split = collect(index, target_ids, queries, records, qrels) + (len(qrels),)
+    train_split = collect(index, target_ids, queries, records, qrels) + (len(qrels),)
     splits = {"train": train_split, "dev": collect(index, target_ids, *data["dev"][:2], data["dev"][2])
               + (len(data["dev"][2]),)}
     x, y, groups, n_train = splits["train"]
@@ -215,8 +151,9 @@ def main(argv=None) -> int:
     scorer = fit(MODEL_FEATURES)
     scorer["pair"] = fit(PAIR_FEATURES)
     dx, dy, dgroups, n_dev = splits["dev"]
+    mini, bm25 = dx[:, FEATURES.index("mini")], dx[:, FEATURES.index("bm25_rel")]
     best = max(np.linspace(0, 1, 21), key=lambda w: map5(
-        w * _minmax_by(dx[:, 0], dgroups) + (1 - w) * _minmax_by(dx[:, 5], dgroups), dy, dgroups, n_dev))
+        w * _minmax_by(mini, dgroups) + (1 - w) * _minmax_by(bm25, dgroups), dy, dgroups, n_dev))
     scorer["fusion_weight"] = round(float(best), 2)
     for name, (fx, fy, fg, nq) in splits.items():
         p = scorer_probability(fx, scorer)

@@ -22,27 +22,16 @@ import numpy as np
 EXACT_LIMIT = 50_000
 
 
-class DenseIndex:
-    """Exact search while small, HNSW (usearch, float16, cosine) once larger; always incremental."""
+class VectorStore:
+    """Unit vectors as float16 rows of a growing matrix, read back by row (no search)."""
 
-    def __init__(self, dim: int, *, exact_limit: int = EXACT_LIMIT, connectivity: int = 16,
-                 expansion_add: int = 128, expansion_search: int = 256, threads: int = 0):
+    def __init__(self, dim: int):
         self.dim = dim
-        self.exact_limit = exact_limit
-        self.connectivity = connectivity
-        self.expansion_add = expansion_add
-        self.expansion_search = expansion_search
-        self.threads = threads
         self._matrix = np.zeros((0, dim), dtype=np.float16)
         self.n = 0
-        self._ann = None
 
     def __len__(self):
         return self.n
-
-    @property
-    def approximate(self) -> bool:
-        return self._ann is not None
 
     def _grow(self, extra: int):
         need = self.n + extra
@@ -53,19 +42,48 @@ class DenseIndex:
         grown[: self.n] = self._matrix[: self.n]
         self._matrix = grown
 
-    def add(self, vectors: np.ndarray):
+    def add(self, vectors: np.ndarray) -> int:
+        """Append rows; returns the row number of the first."""
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        start = self.n
+        if len(vectors):
+            self._grow(len(vectors))
+            self._matrix[start: start + len(vectors)] = vectors
+            self.n += len(vectors)
+        return start
+
+    def vectors(self, rows) -> np.ndarray:
+        return self._matrix[np.asarray(rows, dtype=np.int64)].astype(np.float32)
+
+
+class DenseIndex(VectorStore):
+    """Exact search while small, HNSW (usearch, float16, cosine) once larger; always incremental."""
+
+    def __init__(self, dim: int, *, exact_limit: int = EXACT_LIMIT, connectivity: int = 16,
+                 expansion_add: int = 128, expansion_search: int = 256, threads: int = 0):
+        super().__init__(dim)
+        self.exact_limit = exact_limit
+        self.connectivity = connectivity
+        self.expansion_add = expansion_add
+        self.expansion_search = expansion_search
+        self.threads = threads
+        self._ann = None
+
+    @property
+    def approximate(self) -> bool:
+        return self._ann is not None
+
+    def add(self, vectors: np.ndarray) -> int:
         vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         m = len(vectors)
+        start = super().add(vectors)
         if not m:
-            return
-        self._grow(m)
-        start = self.n
-        self._matrix[start: start + m] = vectors
-        self.n += m
+            return start
         if self._ann is not None:
             self._ann.add(np.arange(start, start + m, dtype=np.uint64), vectors, threads=self.threads)
         elif self.n > self.exact_limit:
             self.build()
+        return start
 
     def build(self):
         """(Re)build the HNSW graph from the stored vectors, in one multi-threaded pass."""
@@ -80,9 +98,6 @@ class DenseIndex:
                 ann.add(np.arange(start, stop, dtype=np.uint64), self._matrix[start:stop].astype(np.float32),
                         threads=self.threads)
         self._ann = ann
-
-    def vectors(self, rows) -> np.ndarray:
-        return self._matrix[np.asarray(rows, dtype=np.int64)].astype(np.float32)
 
     def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows and cosines of (about) the ``k`` nearest stored vectors, best first."""
@@ -105,6 +120,12 @@ class DenseIndex:
                 out[i, : len(rows)] = rows
             return out
         found = self._ann.search(vectors, k, threads=self.threads)
+        # usearch answers one query row with ``Matches`` (exactly the hits it found), several with
+        # ``BatchMatches`` (k columns, ``counts`` of them filled).
+        if not hasattr(found, "counts"):
+            keys = np.full((1, k), -1, dtype=np.int64)
+            keys[0, : len(found.keys)] = found.keys
+            return keys
         keys = found.keys.astype(np.int64)
         keys[np.arange(k)[None, :] >= found.counts[:, None]] = -1
         return keys

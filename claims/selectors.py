@@ -81,36 +81,37 @@ def claims_for_export(*, article_id=None, user=None):
     return qs
 
 
+_RECORD_FIELDS = ("pk", "article_id", "text", "embedding", "match_embedding", "speaker__name", "speaker__kind",
+                  "quantities", "article__title", "article__headline_embedding")
+
+
+def _record(row) -> ClaimRecord:
+    pk, article_id, text, emb, match, speaker, kind, quantities, title, headline = row
+    return ClaimRecord(id=pk, article_id=article_id, text=text, embedding=decode_embedding(emb),
+                       match_embedding=decode_embedding(match), speaker=speaker, speaker_kind=kind,
+                       quantities=quantities or [], context=title or "",
+                       context_embedding=decode_embedding(headline) if headline is not None else None)
+
+
 def claim_records_after(*, after_id: int, batch_size: int = 5000):
-    """Stored claims with id > ``after_id`` as plain matching records, oldest first."""
+    """Stored claims with id > ``after_id`` as plain matching records, oldest first; each carries its
+    article's headline as context (the lexical signals read it, as the fact-check headline in evaluation)."""
     qs = (
-        Claim.objects.filter(pk__gt=after_id, embedding__isnull=False)
+        Claim.objects.filter(pk__gt=after_id, embedding__isnull=False, match_embedding__isnull=False)
         .order_by("pk")
-        .values_list("pk", "article_id", "text", "embedding", "speaker__name", "speaker__kind", "quantities")
+        .values_list(*_RECORD_FIELDS)
     )
-    for pk, article_id, text, emb, speaker, kind, quantities in qs.iterator(chunk_size=batch_size):
-        yield ClaimRecord(
-            id=pk,
-            article_id=article_id,
-            text=text,
-            embedding=decode_embedding(emb),
-            speaker=speaker,
-            speaker_kind=kind,
-            quantities=quantities or [],
-        )
+    for row in qs.iterator(chunk_size=batch_size):
+        yield _record(row)
 
 
 def claim_records_for_article(*, article_id: int) -> list[ClaimRecord]:
     qs = (
-        Claim.objects.filter(article_id=article_id, embedding__isnull=False)
+        Claim.objects.filter(article_id=article_id, embedding__isnull=False, match_embedding__isnull=False)
         .order_by("start")
-        .values_list("pk", "article_id", "text", "embedding", "speaker__name", "speaker__kind", "quantities")
+        .values_list(*_RECORD_FIELDS)
     )
-    return [
-        ClaimRecord(id=pk, article_id=a, text=t, embedding=decode_embedding(e), speaker=s, speaker_kind=k,
-                    quantities=q or [])
-        for pk, a, t, e, s, k, q in qs
-    ]
+    return [_record(row) for row in qs]
 
 
 def audit_for_claim(*, claim_id):

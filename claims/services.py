@@ -22,7 +22,7 @@ from .audit import audit_record, diff
 from .errors import InvalidInput
 from .extraction import extract_claims
 from .ingestion import clean_body, clean_url, content_hash, title_from_body
-from .matching import MatchIndex, encode_embedding
+from .matching import MatchIndex, encode_embedding, match_vectors
 from .models import Article, Claim, ClaimMatch, Speaker
 from .speakers import fold, name_parts, same_person, speaker_key
 
@@ -236,6 +236,7 @@ def article_extract(*, article_id) -> bool:
     try:
         article = Article.objects.get(pk=article_id)
         extraction = extract_claims(article.body, title=article.title)
+        headline = encode_embedding(match_vectors([article.title])[0]) if article.title.strip() else None
         with transaction.atomic():
             speakers = {}
             Claim.objects.bulk_create(
@@ -251,11 +252,13 @@ def article_extract(*, article_id) -> bool:
                         checkworthiness_reasons=c.reasons,
                         quantities=c.quantities,
                         embedding=encode_embedding(c.embedding),
+                        match_embedding=encode_embedding(c.match_embedding),
                     )
                     for c in extraction.claims
                 ]
             )
-            Article.objects.filter(pk=article_id).update(status=Article.Status.EXTRACTED)
+            Article.objects.filter(pk=article_id).update(status=Article.Status.EXTRACTED,
+                                                         headline_embedding=headline)
             article.status = Article.Status.EXTRACTED
             audit_record(
                 actor=None,

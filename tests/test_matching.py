@@ -12,16 +12,17 @@ from claims.matching import (
     decode_embedding,
     embed_texts,
     encode_embedding,
+    match_vectors,
     numbers_disagree,
 )
 
 
 def _records(claims, article_id, first_id):
-    vectors = embed_texts([c.text for c in claims])
+    texts = [c.text for c in claims]
     return [
-        ClaimRecord(id=first_id + i, article_id=article_id, text=c.text, embedding=v, speaker=c.speaker,
-                    speaker_kind=c.speaker_kind, quantities=c.quantities)
-        for i, (c, v) in enumerate(zip(claims, vectors))
+        ClaimRecord(id=first_id + i, article_id=article_id, text=c.text, embedding=v, match_embedding=m,
+                    speaker=c.speaker, speaker_kind=c.speaker_kind, quantities=c.quantities)
+        for i, (c, v, m) in enumerate(zip(claims, embed_texts(texts), match_vectors(texts)))
     ]
 
 
@@ -71,7 +72,8 @@ def test_matches_never_come_from_the_same_article(seed_index):
 
 def _record(rid, article, text, quantities=(), speaker=None, kind=None):
     return ClaimRecord(id=rid, article_id=article, text=text, embedding=embed_texts([text])[0],
-                       quantities=list(quantities), speaker=speaker, speaker_kind=kind)
+                       match_embedding=match_vectors([text])[0], quantities=list(quantities), speaker=speaker,
+                       speaker_kind=kind)
 
 
 def test_close_words_with_different_numbers_are_a_conflict_not_same():
@@ -112,8 +114,9 @@ def test_numbers_disagree_by_unit():
     assert not numbers_disagree(a, [{"value": 220.0, "unit": "soldier"}], same_unit_only=True)
 
 
-def test_embeddings_survive_compact_storage():
-    vec = embed_texts(["The bridge is closed to traffic."])[0]
+@pytest.mark.parametrize("embed", [embed_texts, match_vectors])
+def test_embeddings_survive_compact_storage(embed):
+    vec = embed(["The bridge is closed to traffic."])[0]
     raw = encode_embedding(vec)
     assert len(raw) == 768
     assert float(decode_embedding(raw) @ vec) > 0.999
@@ -153,16 +156,16 @@ def test_score_is_a_probability_and_identical_long_claims_are_same():
 
 def test_index_grows_incrementally_and_switches_to_hnsw_past_the_exact_limit():
     texts = [f"Claim number {i} says the bridge carries {i * 100} vehicles a day." for i in range(40)]
-    vectors = embed_texts(texts)
+    vectors, match = embed_texts(texts), match_vectors(texts)
     index = MatchIndex(exact_limit=25)
-    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=t, embedding=v)
-              for i, (t, v) in enumerate(zip(texts[:20], vectors[:20])))
+    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=t, embedding=v, match_embedding=m)
+              for i, (t, v, m) in enumerate(zip(texts[:20], vectors[:20], match[:20])))
     assert not index.dense.approximate
-    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=t, embedding=v)
-              for i, (t, v) in enumerate(zip(texts, vectors)) if i >= 20)
+    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=t, embedding=v, match_embedding=m)
+              for i, (t, v, m) in enumerate(zip(texts, vectors, match)) if i >= 20)
     assert index.dense.approximate and len(index) == 40 and index.max_id == 40
-    query = ClaimRecord(id=99, article_id=99, text=texts[33], embedding=vectors[33])
-    assert index.rank(query, k=1, method="dense")[0][0] == 34
+    query = ClaimRecord(id=99, article_id=99, text=texts[33], embedding=vectors[33], match_embedding=match[33])
+    assert index.rank(query, k=1, method="minilm")[0][0] == 34
     assert index.get(34).text == texts[33]
 
 
@@ -180,3 +183,22 @@ def test_tweet_signature_links_and_hashtags_are_cleaned():
 
     raw = "Vaccines contain microchips #BigPharmaLies https://t.co/abc — Jo Bloggs (@jo_b) March 3, 2021"
     assert clean_claim_text(raw) == "Vaccines contain microchips Big Pharma Lies"
+
+
+def test_a_claim_without_its_matching_embedding_is_refused_with_a_clear_error():
+    index = MatchIndex()
+    with pytest.raises(ValueError, match="no stored embedding"):
+        index.add([ClaimRecord(id=1, article_id=1, text="The bridge is closed.", embedding=embed_texts(["x"])[0])])
+    assert len(index) == 0
+
+
+def test_headline_vector_is_kept_once_per_article_and_ranks_a_claim_about_it():
+    headline = "Harbour Bridge to close for eight months of repairs"
+    stored = [_record(1, 1, "Work will start on Monday, the council said."),
+              _record(2, 2, "Work will start on Monday, the school board said.")]
+    stored[0].context, stored[0].context_embedding = headline, match_vectors([headline])[0]
+    index = MatchIndex()
+    index.add(stored)
+    assert len(index.headlines) == 1 and index.get(1).context == headline
+    query = _record(9, 9, "Repairs will close the Harbour Bridge for eight months, starting on Monday.")
+    assert index.rank(query, k=1)[0][0] == 1
