@@ -14,8 +14,8 @@ touches the database itself, so workers, ``ingest --sync``, bench scripts and te
    the two claims (no headline, no ranks), so its probability means the same in any index: it is
    the ``score`` in [0, 1] that the thresholds apply to.
 3. Kind: ``same`` at ``SAME_THRESHOLD`` (and e5 cosine ``SAME_MIN_COSINE``) unless the numbers or
-   speakers disagree (``conflict``) or a claim is very short (``related``); ``related`` at
-   ``RELATED_THRESHOLD``.
+   speakers disagree, or the two move in opposite directions or only one is negated (``conflict``),
+   or a claim is very short (``related``); ``related`` at ``RELATED_THRESHOLD``.
 """
 
 from __future__ import annotations
@@ -203,6 +203,35 @@ def speakers_disagree(a: ClaimRecord, b: ClaimRecord) -> bool:
     return _surname(a.speaker).rstrip("y") != _surname(b.speaker).rstrip("y")
 
 
+# Words that say which way something moved, and negations. Two near-identical claims that move in
+# opposite directions ("rose" / "fell") or where only one is negated ("is safe" / "is not safe") say
+# opposite things: embeddings and word overlap barely notice, a fact-checker must.
+_UP = frozenset("""rise rises rose risen rising increase increased increases increasing grow grows grew grown
+    growing gain gains gained climb climbs climbed jump jumps jumped soar soared surge surged up higher
+    more most doubled tripled raise raised raises boost boosted expand expanded""".split())
+_DOWN = frozenset("""fall falls fell fallen falling decrease decreased decreases decreasing decline declines
+    declined declining drop drops dropped dropping shrink shrinks shrank shrunk plunge plunged slump slumped
+    down lower less fewer least halved cut cuts reduce reduced reduces lowered""".split())
+_NEGATION = frozenset("""not no never none nobody nothing neither nor cannot can't don't doesn't didn't isn't
+    aren't wasn't weren't won't wouldn't shouldn't hasn't haven't hadn't n't""".split())
+
+
+def _words(text: str) -> set[str]:
+    return {w.replace("’", "'") for w in _TOKEN.findall(text.lower())}
+
+
+def directions_disagree(a: str, b: str) -> bool:
+    """One claim says something went up where the other says it went down."""
+    wa, wb = _words(a), _words(b)
+    up_a, down_a, up_b, down_b = bool(wa & _UP), bool(wa & _DOWN), bool(wb & _UP), bool(wb & _DOWN)
+    return (up_a and not down_a and down_b and not up_b) or (down_a and not up_a and up_b and not down_b)
+
+
+def negation_differs(a: str, b: str) -> bool:
+    """Exactly one of the two claims is negated."""
+    return bool(_words(a) & _NEGATION) != bool(_words(b) & _NEGATION)
+
+
 def _semantic(cosine: float) -> float:
     return min(max((cosine - COS_FLOOR) / (COS_CEIL - COS_FLOOR), 0.0), 1.0)
 
@@ -253,6 +282,10 @@ def classify(query: ClaimRecord, other: ClaimRecord, score: float,
         return CONFLICT, "the numbers differ"
     if near_same and speakers_disagree(query, other):
         return CONFLICT, "the speakers differ"
+    if near_same and directions_disagree(query.text, other.text):
+        return CONFLICT, "one says up, the other down"
+    if near_same and negation_differs(query.text, other.text):
+        return CONFLICT, "only one of them is negated"
     if score >= SAME_THRESHOLD and cosine >= SAME_MIN_COSINE:
         if len(query.text.split()) < MIN_WORDS_FOR_SAME or len(other.text.split()) < MIN_WORDS_FOR_SAME:
             return RELATED, "too short to carry a verdict over"

@@ -202,3 +202,30 @@ def test_headline_vector_is_kept_once_per_article_and_ranks_a_claim_about_it():
     assert len(index.headlines) == 1 and index.get(1).context == headline
     query = _record(9, 9, "Repairs will close the Harbour Bridge for eight months, starting on Monday.")
     assert index.rank(query, k=1)[0][0] == 1
+
+
+@pytest.mark.parametrize(
+    "earlier, new, reason",
+    [
+        ("Unemployment in the region rose to 5.1 percent in March, the statistics office said.",
+         "Unemployment in the region fell to 5.1 percent in March, the statistics office said.", "up"),
+        ("The new vaccine is safe for children under twelve, the health agency said on Tuesday.",
+         "The new vaccine is not safe for children under twelve, the health agency said on Tuesday.", "negated"),
+    ],
+)
+def test_near_identical_claims_saying_the_opposite_are_a_conflict_not_same(earlier, new, reason):
+    index = MatchIndex()
+    index.add([_record(1, 1, earlier)])
+    (match,) = index.search(_record(2, 2, new), exclude_article=2)
+    assert match.kind == CONFLICT
+    assert reason in match.reason
+
+
+def test_direction_and_negation_rules_leave_agreeing_claims_alone():
+    from claims.matching import directions_disagree, negation_differs
+
+    assert not directions_disagree("Prices rose by 3 percent.", "Prices climbed 3 percent.")
+    assert not directions_disagree("Prices rose, then fell.", "Prices fell after they rose.")
+    assert directions_disagree("Crime went down last year.", "Crime went up last year.")
+    assert not negation_differs("He did not attend.", "He didn't attend.")
+    assert negation_differs("He attended.", "He didn't attend.")
