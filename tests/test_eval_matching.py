@@ -58,7 +58,7 @@ def test_eval_prints_every_method_and_ends_with_map_at_5(files, capsys):
     assert eval_matching.main(["--targets", str(targets), "--queries", str(queries), "--qrels", str(qrels)]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     table = "\n".join(out)
-    for method in ("bm25", "dense", "fusion", "default (product default)", "SimBa"):
+    for method in ("bm25", "minilm", "fusion", "default (product default)", "SimBa"):
         assert method in table
     last = out[-1].split()
     assert last[0] == "MAP@5" and float(last[1]) > 0.6
@@ -70,7 +70,7 @@ def test_eval_of_one_method_and_embedding_cache(files, tmp_path, capsys):
             "--cache", str(tmp_path / "cache")]
     eval_matching.main(args)
     first = capsys.readouterr().out.strip().splitlines()[-1]
-    assert (tmp_path / "cache" / "e5.npz").exists()
+    assert (tmp_path / "cache" / "e5.npz").exists() and (tmp_path / "cache" / "minilm.npz").exists()
     eval_matching.main(args)
     assert capsys.readouterr().out.strip().splitlines()[-1] == first
 
@@ -82,3 +82,20 @@ def test_logistic_fit_separates_separable_pairs():
     weights, bias = train_matching.fit_logistic(x, y, l2=0.1)
     predicted = (x @ weights + bias) > 0
     assert (predicted == y.astype(bool)).mean() > 0.97
+
+
+def test_train_script_writes_a_scorer_the_index_can_use(files, tmp_path, capsys):
+    targets, queries, qrels = files
+    out = tmp_path / "scorer.json"
+    assert train_matching.main(["--targets", str(targets), "--queries", str(queries), "--qrels", str(qrels),
+                                "--dev-queries", str(queries), "--dev-qrels", str(qrels), "--out", str(out)]) == 0
+    scorer = json.loads(out.read_text(encoding="utf-8"))
+    assert scorer["features"] == list(train_matching.FEATURES)
+    assert all(part in train_matching.FEATURES for name in scorer["pair"]["features"] for part in name.split("*"))
+    # the pair model (the score the thresholds read) sees the two claims only: no ranks, gaps, headline
+    assert not any(word in name for name in scorer["pair"]["features"] for word in ("rank", "gap", "ctx", "bm25"))
+    assert "dev: MAP@5" in capsys.readouterr().out
+    index, target_ids = eval_matching.build_index(eval_matching.load_target_rows(targets))
+    query = eval_matching.query_records(eval_matching.load_queries(queries))[1]
+    probability = train_matching.scorer_probability(index.candidates(query).features, scorer)
+    assert ((probability >= 0) & (probability <= 1)).all()
