@@ -63,6 +63,24 @@ def test_processing_extracts_claims_and_is_safe_to_run_twice():
     claim = article.claims.get()
     assert claim.text.startswith("The council closed the Harbour Bridge")
     assert len(bytes(claim.embedding)) == 768
+    assert len(bytes(claim.match_embedding)) == 768
+
+
+def test_matching_records_carry_both_vectors_and_the_article_headline():
+    from claims import selectors
+    from claims.matching import decode_embedding, match_vectors
+
+    article = services.article_ingest(body=BODY, title="Harbour Bridge shut for repairs", queue=False).article
+    services.article_extract(article_id=article.pk)
+    article.refresh_from_db()
+    headline = decode_embedding(article.headline_embedding)
+    assert float(headline @ match_vectors(["Harbour Bridge shut for repairs"])[0]) > 0.999
+    (record,) = selectors.claim_records_for_article(article_id=article.pk)
+    assert record.context == "Harbour Bridge shut for repairs"
+    assert float(record.context_embedding @ headline) > 0.999
+    claim = article.claims.get()
+    assert float(record.match_embedding @ match_vectors([claim.text])[0]) > 0.999
+    assert [r.id for r in selectors.claim_records_after(after_id=0)] == [claim.pk]
 
 
 def test_failure_marks_the_article_failed_and_writes_no_claims(monkeypatch):
@@ -183,3 +201,24 @@ def test_different_people_with_one_family_name_stay_apart():
     assert a.pk != b.pk
     org = services.speaker_resolve(name="Zelensky", kind="organisation")
     assert org.kind == "organisation" and org.pk not in (a.pk, b.pk)
+
+
+def test_upgrade_backfills_the_matching_vectors_of_claims_stored_before_minilm():
+    """Claims stored before matching used MiniLM (they have only the e5 vector) get theirs in the
+    0005 migration, so none of them drops out of matching."""
+    import importlib
+
+    from django.apps import apps
+
+    from claims.matching import decode_embedding, embed_texts, encode_embedding, match_vectors
+
+    migration = importlib.import_module("claims.migrations.0005_matching_minilm")
+    old = ClaimFactory(text="The Harbour Bridge was closed for eight months.")
+    Claim.objects.filter(pk=old.pk).update(embedding=encode_embedding(embed_texts([old.text])[0]),
+                                           match_embedding=None)
+    Article.objects.filter(pk=old.article_id).update(headline_embedding=None)
+    migration.backfill(apps, None)
+    old.refresh_from_db()
+    old.article.refresh_from_db()
+    assert float(decode_embedding(old.match_embedding) @ match_vectors([old.text])[0]) > 0.999
+    assert float(decode_embedding(old.article.headline_embedding) @ match_vectors([old.article.title])[0]) > 0.999
