@@ -14,9 +14,11 @@ between runs, keyed by a hash of the text.
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -62,6 +64,35 @@ def load_target_rows(path) -> list[tuple[str, str, str]]:
             context = " ".join(part for part in (row.get("title"), row.get("subtitle")) if part and part != text)
             out.append((row["id"], text, context))
     return out
+
+
+def load_target_dates(path) -> dict[str, datetime.date]:
+    """Publication date of each fact-check that has a readable one (the ``date`` key)."""
+    out = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                row = json.loads(line)
+                try:
+                    out[row["id"]] = datetime.date.fromisoformat(row["date"])
+                except (KeyError, TypeError, ValueError):
+                    pass
+    return out
+
+
+# A pasted tweet ends with "— Name (@handle) Month D, YYYY": the date it was posted.
+_SIGNATURE_DATE = re.compile(r"\(@\w+\)\s*([A-Za-z]+)\.? (\d{1,2}), (\d{4})\s*$")
+
+
+def signature_date(text: str) -> datetime.date | None:
+    """When a pasted tweet was posted, read off its signature (None when it has none)."""
+    found = _SIGNATURE_DATE.search(text)
+    if not found:
+        return None
+    try:
+        return datetime.datetime.strptime(f"{found[1][:3]} {found[2]} {found[3]}", "%b %d %Y").date()
+    except ValueError:
+        return None
 
 
 def load_queries(path) -> list[tuple[str, str]]:
@@ -123,10 +154,11 @@ def embed(texts: list[str], cache_dir: str | None, model: str = "e5") -> np.ndar
     return np.stack([store[k] for k in keys]).astype(np.float32) if texts else compute([])
 
 
-def build_index(targets, cache_dir=None) -> tuple[MatchIndex, list[str]]:
+def build_index(targets, cache_dir=None, dates=None) -> tuple[MatchIndex, list[str]]:
     """Targets (from :func:`load_target_rows`) as stored claims: claim id = position + 1, each its own
     article, the headline as context (its words and its MiniLM vector, as a stored claim's article
-    headline in the product)."""
+    headline in the product), the fact-check's date (``dates``, by id) as its article's date."""
+    dates = dates or {}
     texts = [text for _, text, _ in targets]
     e5 = embed(texts, cache_dir)
     mini = embed(texts, cache_dir, "minilm")
@@ -134,16 +166,18 @@ def build_index(targets, cache_dir=None) -> tuple[MatchIndex, list[str]]:
     context_vec = dict(zip(contexts, embed(contexts, cache_dir, "minilm")))
     index = MatchIndex()
     index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=text, embedding=e5[i], match_embedding=mini[i],
-                          context=context, context_embedding=context_vec.get(context))
-              for i, (_, text, context) in enumerate(targets))
+                          context=context, context_embedding=context_vec.get(context), published=dates.get(tid))
+              for i, (tid, text, context) in enumerate(targets))
     return index, [tid for tid, _, _ in targets]
 
 
 def query_records(queries, cache_dir=None) -> list[ClaimRecord]:
-    """Each query as a new claim: the product cleans its text, then embeds it."""
+    """Each query as a new claim: the product cleans its text, then embeds it; the date a pasted tweet
+    was posted is its article's date."""
     texts = [clean_claim_text(text) for _, text in queries]
     e5, mini = embed(texts, cache_dir), embed(texts, cache_dir, "minilm")
-    return [ClaimRecord(id=-(i + 1), article_id=0, text=text, embedding=e5[i], match_embedding=mini[i])
+    return [ClaimRecord(id=-(i + 1), article_id=0, text=text, embedding=e5[i], match_embedding=mini[i],
+                        published=signature_date(text))
             for i, (_, text) in enumerate(queries)]
 
 
@@ -170,7 +204,7 @@ def main(argv=None) -> int:
     queries = load_queries(args.queries)
     qrels = load_qrels(args.qrels)
     started = time.perf_counter()
-    index, target_ids = build_index(targets, args.cache)
+    index, target_ids = build_index(targets, args.cache, load_target_dates(args.targets))
     records = query_records(queries, args.cache)
     prep = time.perf_counter() - started
     print(f"{len(targets)} targets, {len(queries)} queries, {len(qrels)} with qrels "

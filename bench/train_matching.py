@@ -24,7 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from eval_matching import DATA, build_index, load_qrels, load_queries, load_target_rows, query_records  # noqa: E402
+from eval_matching import (  # noqa: E402
+    DATA,
+    build_index,
+    load_qrels,
+    load_queries,
+    load_target_dates,
+    load_target_rows,
+    query_records,
+)
 
 from claims.matching import FEATURES, SCORER_PATH, expand_features, scorer_probability  # noqa: E402
 
@@ -123,7 +131,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", default=os.environ.get("CLAIMDESK_EMBED_CACHE"))
     args = parser.parse_args(argv)
 
-    index, target_ids = build_index(load_target_rows(args.targets), args.cache)
+    index, target_ids = build_index(load_target_rows(args.targets), args.cache, load_target_dates(args.targets))
     data = {}
     for name, qpath, rpath in (("train", args.queries, args.qrels), ("dev", args.dev_queries, args.dev_qrels)):
         queries, qrels = load_queries(qpath), load_qrels(rpath)
@@ -137,7 +145,8 @@ def main(argv=None) -> int:
 
     def fit(names):
         raw = expand_features(x, names)
-        mean, scale = raw.mean(axis=0), raw.std(axis=0) + 1e-9
+        mean, scale = raw.mean(axis=0), raw.std(axis=0)
+        scale[scale < 1e-6] = 1.0  # a constant column (no dates in the data, say) must not divide by zero
         model = {"features": names, "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist()}
         if args.model == "mlp":
             w1, b1, w2, b2 = fit_mlp((raw - mean) / scale, y, hidden=args.hidden)

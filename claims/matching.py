@@ -10,9 +10,10 @@ touches the database itself, so workers, ``ingest --sync``, bench scripts and te
    (``bench/train_matching.py``, weights in ``claims/data/matching_scorer.json``). Features: both
    models' cosines (MiniLM, and multilingual-e5-small, the embedding extraction computes anyway),
    MiniLM cosine to the stored claim's headline, idf-weighted word overlap, BM25, and ranks among the
-   candidates. The ranking model sees all of them and orders the matches; the pair model sees only
-   the two claims (no headline, no ranks), so its probability means the same in any index: it is
-   the ``score`` in [0, 1] that the thresholds apply to.
+   candidates, and how far apart the two sources were published. The ranking model sees all of them
+   and orders the matches; the pair model sees only the two claims (no headline, ranks or dates), so
+   its probability means the same in any index: it is the ``score`` in [0, 1] that the thresholds
+   apply to.
 3. Kind: ``same`` at ``SAME_THRESHOLD`` (and e5 cosine ``SAME_MIN_COSINE``) unless the numbers or
    speakers disagree, or the two move in opposite directions or only one is negated (``conflict``),
    or a claim is very short (``related``); ``related`` at ``RELATED_THRESHOLD``.
@@ -20,6 +21,7 @@ touches the database itself, so workers, ``ingest --sync``, bench scripts and te
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections import Counter, defaultdict
@@ -148,6 +150,9 @@ class ClaimRecord:
     # The matching embedding (:func:`match_vectors`); ``embedding`` is e5's (:func:`embed_texts`).
     match_embedding: np.ndarray | None = None
     context_embedding: np.ndarray | None = None
+    # When its source was published (the article's date): the same claim tends to circulate, and be
+    # checked, within days. Orders candidates only; never part of the pair score.
+    published: datetime.date | None = None
 
 
 @dataclass
@@ -238,7 +243,13 @@ def _semantic(cosine: float) -> float:
 
 # Base features of a (new claim, stored candidate) pair; a name "a*b" in the scorer file is a product.
 FEATURES = ("cos", "cos_gap", "rank_e5", "mini", "mini_gap", "rank_mini", "mini_ctx", "mini_ctx_gap",
-            "cov_stored", "cov_new", "dice", "bm25_rel", "rank_lex")
+            "cov_stored", "cov_new", "dice", "bm25_rel", "rank_lex", "date_near", "dated")
+# Days without a date, in the index's day column.
+NO_DATE = np.iinfo(np.int32).min
+
+
+def _day(value: datetime.date | None) -> int:
+    return value.toordinal() if value else NO_DATE
 
 
 @lru_cache(maxsize=4)
@@ -321,6 +332,7 @@ class MatchIndex:
         self._ids = np.zeros(0, dtype=np.int64)
         self._articles = np.zeros(0, dtype=np.int64)
         self._headline_row = np.zeros(0, dtype=np.int32)  # row in ``headlines``, -1 for none
+        self._days = np.zeros(0, dtype=np.int32)  # publication day (ordinal), NO_DATE for none
         self._headline_of: dict[int, int] = {}
         self._texts: list[str] = []
         self._extra: dict[int, tuple] = {}
@@ -360,6 +372,8 @@ class MatchIndex:
             [self._articles, np.fromiter((r.article_id for r in records), np.int64, len(records))])
         self._headline_row = np.concatenate(
             [self._headline_row, np.fromiter((self._headline(r) for r in records), np.int32, len(records))])
+        self._days = np.concatenate([self._days, np.fromiter((_day(r.published) for r in records), np.int32,
+                                                             len(records))])
         for i, rec in enumerate(records):
             row = start + i
             self._texts.append(rec.text)
@@ -387,7 +401,9 @@ class MatchIndex:
                            embedding=self.e5.vectors([row])[0], speaker=speaker, speaker_kind=kind,
                            quantities=quantities, context=self._contexts.get(row, ""),
                            match_embedding=self.dense.vectors([row])[0],
-                           context_embedding=self.headlines.vectors([headline])[0] if headline >= 0 else None)
+                           context_embedding=self.headlines.vectors([headline])[0] if headline >= 0 else None,
+                           published=None if self._days[row] == NO_DATE
+                           else datetime.date.fromordinal(int(self._days[row])))
 
     @property
     def records(self) -> list[ClaimRecord]:
@@ -444,7 +460,12 @@ class MatchIndex:
             pos = np.searchsorted(lex_rows, rows).clip(max=len(lex_rows) - 1)
             hit = lex_rows[pos] == rows
             bm25[hit] = lex_scores[pos[hit]]
-        return Candidates(rows, self._features(tokens, rows, e5, mini, mini_ctx, bm25), bm25)
+        feats = self._features(tokens, rows, e5, mini, mini_ctx, bm25)
+        day, days = _day(query.published), self._days[rows].astype(np.int64)
+        dated = (days != NO_DATE) & (day != NO_DATE)
+        feats[:, FEATURES.index("dated")] = dated
+        feats[dated, FEATURES.index("date_near")] = 1.0 / (1.0 + np.abs(days[dated] - day) / 7.0)
+        return Candidates(rows, feats, bm25)
 
     def _features(self, tokens: list[str], rows: np.ndarray, e5: np.ndarray, mini: np.ndarray,
                   mini_ctx: np.ndarray, bm25: np.ndarray) -> np.ndarray:

@@ -82,20 +82,21 @@ def claims_for_export(*, article_id=None, user=None):
 
 
 _RECORD_FIELDS = ("pk", "article_id", "text", "embedding", "match_embedding", "speaker__name", "speaker__kind",
-                  "quantities", "article__title", "article__headline_embedding")
+                  "quantities", "article__title", "article__headline_embedding", "article__published")
 
 
 def _record(row) -> ClaimRecord:
-    pk, article_id, text, emb, match, speaker, kind, quantities, title, headline = row
+    pk, article_id, text, emb, match, speaker, kind, quantities, title, headline, published = row
     return ClaimRecord(id=pk, article_id=article_id, text=text, embedding=decode_embedding(emb),
                        match_embedding=decode_embedding(match), speaker=speaker, speaker_kind=kind,
                        quantities=quantities or [], context=title or "",
-                       context_embedding=decode_embedding(headline) if headline is not None else None)
+                       context_embedding=decode_embedding(headline) if headline is not None else None,
+                       published=published)
 
 
 def claim_records_after(*, after_id: int, batch_size: int = 5000):
     """Stored claims with id > ``after_id`` as plain matching records, oldest first; each carries its
-    article's headline as context (the lexical signals read it, as the fact-check headline in evaluation)."""
+    article's headline (words and vector) and publication date, which the matching ranks with."""
     qs = (
         Claim.objects.filter(pk__gt=after_id, embedding__isnull=False, match_embedding__isnull=False)
         .order_by("pk")

@@ -1,5 +1,7 @@
 """Services: ingestion, processing, review, audit, on the configured database."""
 
+import datetime
+
 import pytest
 from django.db import connection, transaction
 
@@ -70,13 +72,15 @@ def test_matching_records_carry_both_vectors_and_the_article_headline():
     from claims import selectors
     from claims.matching import decode_embedding, match_vectors
 
-    article = services.article_ingest(body=BODY, title="Harbour Bridge shut for repairs", queue=False).article
+    article = services.article_ingest(body=BODY, title="Harbour Bridge shut for repairs", published="2026-03-02",
+                                      queue=False).article
     services.article_extract(article_id=article.pk)
     article.refresh_from_db()
     headline = decode_embedding(article.headline_embedding)
     assert float(headline @ match_vectors(["Harbour Bridge shut for repairs"])[0]) > 0.999
     (record,) = selectors.claim_records_for_article(article_id=article.pk)
     assert record.context == "Harbour Bridge shut for repairs"
+    assert record.published == datetime.date(2026, 3, 2)
     assert float(record.context_embedding @ headline) > 0.999
     claim = article.claims.get()
     assert float(record.match_embedding @ match_vectors([claim.text])[0]) > 0.999
