@@ -69,18 +69,19 @@ _STOP = set(
 )
 _TOKEN = re.compile(r"[\w’']+", re.U)
 _URL = re.compile(r"(?:https?://|pic\.twitter\.com/|www\.)\S+")
-# A pasted tweet ends with "— Name (@handle) Month D, YYYY": the poster, not the claim.
-_TWEET_TRAILER = re.compile(r"\s*[—–]\s*[^—–]{0,80}\(@\w+\)\s*\w+\.? \d{1,2}, \d{4}\s*$")
+# A pasted tweet ends with "— Name (@handle) Month D, YYYY": who posted it (kept: fact-checks name
+# the people whose posts they check), then a handle and a date (dropped).
+_TWEET_TRAILER = re.compile(r"\s*[—–]\s*([^—–]{0,80}?)\s*\(@\w+\)\s*\w+\.? \d{1,2}, \d{4}\s*$")
 _HASHTAG = re.compile(r"#(\w+)")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def clean_claim_text(text: str) -> str:
-    """The claim without what is not part of it: links, a pasted tweet's signature, ``#`` and ``@``.
+    """The claim without what is not part of it: links, a pasted tweet's handle and date, ``#`` and ``@``.
 
     Hashtags are split into words (``#DefundTheCBC`` → ``Defund The CBC``).
     """
-    text = _TWEET_TRAILER.sub("", text)
+    text = _TWEET_TRAILER.sub(lambda m: f" ({m.group(1)})" if m.group(1) else "", text)
     text = _URL.sub(" ", text)
     text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
     text = text.replace("@", " ")

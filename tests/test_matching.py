@@ -182,7 +182,7 @@ def test_tweet_signature_links_and_hashtags_are_cleaned():
     from claims.matching import clean_claim_text
 
     raw = "Vaccines contain microchips #BigPharmaLies https://t.co/abc — Jo Bloggs (@jo_b) March 3, 2021"
-    assert clean_claim_text(raw) == "Vaccines contain microchips Big Pharma Lies"
+    assert clean_claim_text(raw) == "Vaccines contain microchips Big Pharma Lies (Jo Bloggs)"
 
 
 def test_a_claim_without_its_matching_embedding_is_refused_with_a_clear_error():
