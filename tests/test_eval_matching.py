@@ -29,6 +29,8 @@ QRELS = [("q1", "v-bridge"), ("q2", "v-shark"), ("q3", "v-short"), ("q3", "v-moo
 
 @pytest.fixture
 def files(tmp_path):
+    tmp_path = tmp_path / "checkthat2022-2a"  # the set the data README has reference figures for
+    tmp_path.mkdir()
     targets = tmp_path / "targets.jsonl"
     targets.write_text("".join(json.dumps(t) + "\n" for t in TARGETS), encoding="utf-8")
     queries = tmp_path / "queries.tsv"
@@ -99,3 +101,15 @@ def test_train_script_writes_a_scorer_the_index_can_use(files, tmp_path, capsys)
     query = eval_matching.query_records(eval_matching.load_queries(queries))[1]
     probability = train_matching.scorer_probability(index.candidates(query).features, scorer)
     assert ((probability >= 0) & (probability <= 1)).all()
+
+
+def test_a_set_without_published_figures_says_so(files, tmp_path, capsys):
+    other = tmp_path / "checkthat2020-2"
+    other.mkdir()
+    targets = other / "targets.jsonl"
+    targets.write_text(files[0].read_text(encoding="utf-8"), encoding="utf-8")
+    eval_matching.main(["--targets", str(targets), "--queries", str(files[1]), "--qrels", str(files[2]),
+                        "--method", "bm25"])
+    out = capsys.readouterr().out
+    assert "no published figures" in out and "SimBa" not in out
+    assert out.strip().splitlines()[-1].startswith("MAP@5 ")
