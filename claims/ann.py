@@ -57,10 +57,15 @@ class VectorStore:
 
 
 class DenseIndex(VectorStore):
-    """Exact search while small, HNSW (usearch, float16, cosine) once larger; always incremental."""
+    """Exact search while small, HNSW (usearch, float16, cosine) once larger; always incremental.
+
+    ``expansion_search`` 1024: on a million synthetic MiniLM vectors (``bench/match.py``'s), the graph
+    search found 85 % of the exact ten nearest at 256, 96 % at 512 and 99 % at 1024, for 1.4, 2.7 and
+    5.4 ms at the 95th percentile: the rest of a match (BM25, features) costs more than the graph.
+    """
 
     def __init__(self, dim: int, *, exact_limit: int = EXACT_LIMIT, connectivity: int = 16,
-                 expansion_add: int = 128, expansion_search: int = 256, threads: int = 0):
+                 expansion_add: int = 128, expansion_search: int = 1024, threads: int = 0):
         super().__init__(dim)
         self.exact_limit = exact_limit
         self.connectivity = connectivity
