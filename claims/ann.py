@@ -73,6 +73,7 @@ class DenseIndex(VectorStore):
         self.expansion_search = expansion_search
         self.threads = threads
         self._ann = None
+        self.deferred = False  # while True, adds never (re)build the graph: see :meth:`MatchIndex.load`
 
     @property
     def approximate(self) -> bool:
@@ -86,9 +87,44 @@ class DenseIndex(VectorStore):
             return start
         if self._ann is not None:
             self._ann.add(np.arange(start, start + m, dtype=np.uint64), vectors, threads=self.threads)
-        elif self.n > self.exact_limit:
+        elif self.n > self.exact_limit and not self.deferred:
             self.build()
         return start
+
+    def save(self, path: str) -> int:
+        """Write the graph to ``path``; returns how many rows it covers (0 when searching exactly)."""
+        if self._ann is None:
+            return 0
+        self._ann.save(path)
+        return len(self._ann)
+
+    def adopt(self, path: str, rows: int) -> bool:
+        """Use a saved graph that covers the first ``rows`` stored vectors (it must hold exactly those
+        rows, and sampled vectors must be the stored ones), then add the rows stored since.
+        ``False`` (and nothing changed) when the file does not fit."""
+        from usearch.index import Index
+
+        if rows > self.n:
+            return False
+        try:
+            ann = Index.restore(path)
+        except Exception:  # missing, truncated or from another version: rebuild instead
+            return False
+        if ann is None or len(ann) != rows or ann.ndim != self.dim:
+            return False
+        sample = np.unique(np.linspace(0, rows - 1, num=min(rows, 32)).astype(np.int64))
+        saved = np.asarray(ann.get(sample.astype(np.uint64)), dtype=np.float32).reshape(len(sample), self.dim)
+        ours = self.vectors(sample)
+        cosines = (saved * ours).sum(1) / np.maximum(np.linalg.norm(saved, axis=1) * np.linalg.norm(ours, axis=1),
+                                                     1e-9)
+        if not len(sample) or cosines.min() < 0.999:
+            return False
+        ann.expansion_search = self.expansion_search
+        if self.n > rows:
+            ann.add(np.arange(rows, self.n, dtype=np.uint64), self._matrix[rows: self.n].astype(np.float32),
+                    threads=self.threads)
+        self._ann = ann
+        return True
 
     def build(self):
         """(Re)build the HNSW graph from the stored vectors, in one multi-threaded pass."""

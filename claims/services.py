@@ -277,11 +277,25 @@ _index = MatchIndex()
 _index_lock = threading.Lock()
 
 
+def _graph_path():
+    return settings.VAR_DIR / "match-index" / "graph.usearch"
+
+
 def matching_index_refresh() -> MatchIndex:
-    """The process's match index, brought up to date with claims stored since it last looked."""
+    """The process's match index, brought up to date with claims stored since it last looked.
+
+    A fresh process loads every stored claim, reusing the HNSW graph another worker on this machine
+    saved (``var/match-index/``) when it still fits; a worker saves it again once it lags by 10 %.
+    """
     global _index
     with _index_lock:
-        _index.add(selectors.claim_records_after(after_id=_index.max_id))
+        if not len(_index):
+            _index = MatchIndex.load(selectors.claim_records_after(after_id=0), graph_path=_graph_path(),
+                                     exact_limit=settings.CLAIMDESK_MATCH_EXACT_LIMIT)
+        else:
+            _index.add(selectors.claim_records_after(after_id=_index.max_id))
+            if _index.graph_is_stale():
+                _index.save_graph(_graph_path())
         return _index
 
 
@@ -289,7 +303,7 @@ def matching_index_reset():
     """Drop the in-process index (it is rebuilt from the database on next use)."""
     global _index
     with _index_lock:
-        _index = MatchIndex()
+        _index = MatchIndex(exact_limit=settings.CLAIMDESK_MATCH_EXACT_LIMIT)
 
 
 def article_match(*, article_id) -> bool:

@@ -1,5 +1,7 @@
 """Matching on plain data: the seed articles' near-identical sentences, numbers, speakers. No database."""
 
+import dataclasses
+
 import pytest
 
 from claims.extraction import extract_claims
@@ -229,3 +231,47 @@ def test_direction_and_negation_rules_leave_agreeing_claims_alone():
     assert directions_disagree("Crime went down last year.", "Crime went up last year.")
     assert not negation_differs("He did not attend.", "He didn't attend.")
     assert negation_differs("He attended.", "He didn't attend.")
+
+
+@pytest.fixture(scope="module")
+def forty_records():
+    texts = [f"Claim number {i} says the bridge carries {i * 100} vehicles a day." for i in range(40)]
+    vectors, match = embed_texts(texts), match_vectors(texts)
+    return [ClaimRecord(id=i + 1, article_id=i + 1, text=t, embedding=v, match_embedding=m)
+            for i, (t, v, m) in enumerate(zip(texts, vectors, match))]
+
+
+def _no_build(monkeypatch):
+    from claims.ann import DenseIndex
+
+    def refuse(self):
+        raise AssertionError("the graph was rebuilt instead of restored")
+
+    monkeypatch.setattr(DenseIndex, "build", refuse)
+
+
+def test_a_saved_graph_is_reused_by_the_next_worker_and_extended(forty_records, tmp_path, monkeypatch):
+    path = tmp_path / "graph.usearch"
+    first = MatchIndex.load(forty_records[:30], graph_path=path, exact_limit=20)
+    assert first.dense.approximate and first.saved_rows == 30 and path.exists()
+    query = dataclasses.replace(forty_records[35], id=999, article_id=999)  # a new claim, same words
+    _no_build(monkeypatch)
+    again = MatchIndex.load(forty_records, graph_path=path, exact_limit=20)  # ten claims stored since
+    assert again.dense.approximate and again.saved_rows == 30 and len(again) == 40
+    assert again.rank(query, k=1, method="minilm")[0][0] == 36  # a row added after the save is found
+    assert again.search(query, exclude_article=query.article_id) == \
+        MatchIndex.load(forty_records, exact_limit=1000).search(query, exclude_article=query.article_id)
+
+
+def test_a_graph_that_does_not_fit_is_rebuilt_not_trusted(forty_records, tmp_path):
+    path = tmp_path / "graph.usearch"
+    MatchIndex.load(forty_records[:30], graph_path=path, exact_limit=20)
+    # a claim deleted since (its row is gone): the saved rows no longer line up
+    changed = MatchIndex.load(forty_records[1:], graph_path=path, exact_limit=20)
+    assert changed.dense.approximate and changed.saved_rows == 39
+    query = dataclasses.replace(forty_records[35], id=999, article_id=999)
+    assert changed.rank(query, k=1, method="minilm")[0][0] == 36
+    # a damaged file
+    path.write_bytes(b"not a graph")
+    damaged = MatchIndex.load(forty_records[1:], graph_path=path, exact_limit=20)
+    assert damaged.dense.approximate and damaged.rank(query, k=1, method="minilm")[0][0] == 36

@@ -226,3 +226,27 @@ def test_upgrade_backfills_the_matching_vectors_of_claims_stored_before_minilm()
     old.article.refresh_from_db()
     assert float(decode_embedding(old.match_embedding) @ match_vectors([old.text])[0]) > 0.999
     assert float(decode_embedding(old.article.headline_embedding) @ match_vectors([old.article.title])[0]) > 0.999
+
+
+def test_a_fresh_worker_reuses_the_graph_another_worker_saved(seeds, settings, monkeypatch):
+    from claims.ann import DenseIndex
+
+    settings.CLAIMDESK_MATCH_EXACT_LIMIT = 5  # an HNSW graph from the sixth claim on
+    services.matching_index_reset()
+    article = services.article_ingest(body=seeds[0], queue=False).article
+    services.article_process_sync(article_id=article.pk)
+    services.matching_index_reset()  # a new worker process
+    index = services.matching_index_refresh()
+    graph = settings.VAR_DIR / "match-index" / "graph.usearch"
+    assert index.dense.approximate and graph.exists() and index.saved_rows == len(index) == article.claims.count()
+
+    def refuse(self):
+        raise AssertionError("rebuilt instead of reusing the saved graph")
+
+    monkeypatch.setattr(DenseIndex, "build", refuse)
+    services.matching_index_reset()  # and another one
+    second = services.article_ingest(body=seeds[1], queue=False).article
+    services.article_process_sync(article_id=second.pk)
+    assert Article.objects.get(pk=second.pk).status == Article.Status.DONE
+    assert ClaimMatch.objects.filter(claim__article=second, kind="same").exists()
+    services.matching_index_reset()
