@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from eval_matching import DATA, embed, load_targets  # noqa: E402
 
+from claims.ann import DenseIndex  # noqa: E402
 from claims.matching import ClaimRecord, MatchIndex  # noqa: E402
 
 NOISE = 0.015
@@ -94,6 +96,21 @@ def bench_size(size: int, synth: Synthesizer, n_queries: int, exact_limit: int |
     for i in range(0, len(queries), batch):
         index.search_many(queries[i: i + batch], exclude_article=queries[0].article_id)
     throughput = len(queries) / (time.perf_counter() - t)
+    # A fresh worker: the graph saved by another one, adopted over the same stored vectors.
+    save_s = restore_s = float("nan")
+    if index.dense.approximate:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "graph.usearch")
+            t = time.perf_counter()
+            rows = index.dense.save(path)
+            save_s = time.perf_counter() - t
+            fresh = DenseIndex(index.dense.dim, exact_limit=index.dense.exact_limit)
+            fresh.deferred = True
+            fresh.add(index.dense.vectors(np.arange(len(index))))
+            t = time.perf_counter()
+            assert fresh.adopt(path, rows)
+            restore_s = time.perf_counter() - t
+            del fresh
     recall = []
     for q in queries[: min(len(queries), 200)]:
         approx, _ = index.dense.search(q.match_embedding, 10)
@@ -101,7 +118,7 @@ def bench_size(size: int, synth: Synthesizer, n_queries: int, exact_limit: int |
         recall.append(len(set(approx.tolist()) & set(exact.tolist())) / max(len(exact), 1))
     return {"size": size, "build_s": build, "memory_mb": memory, "p50_ms": 1000 * np.percentile(latencies, 50),
             "p95_ms": 1000 * np.percentile(latencies, 95), "per_s": throughput, "recall": float(np.mean(recall)),
-            "ann": "hnsw" if index.dense.approximate else "exact"}
+            "ann": "hnsw" if index.dense.approximate else "exact", "save_s": save_s, "restore_s": restore_s}
 
 
 def main(argv=None) -> int:
@@ -121,13 +138,14 @@ def main(argv=None) -> int:
     print(f"{len(texts)} real claims embedded in {time.perf_counter() - t:.1f} s; "
           f"{args.queries} new claims matched at each size; {os.cpu_count()} CPUs")
     header = (f"{'stored':>9} {'index':>6} {'build s':>8} {'mem MB':>7} {'p50 ms':>7} {'p95 ms':>7} "
-              f"{'claims/s':>9} {'recall@10':>9}")
+              f"{'claims/s':>9} {'recall@10':>9} {'save s':>7} {'reload s':>8}")
     print(header)
     print("-" * len(header))
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
         r = bench_size(size, Synthesizer(texts, vectors, match_vectors, args.seed), args.queries, args.exact_limit)
         print(f"{r['size']:>9,} {r['ann']:>6} {r['build_s']:8.1f} {r['memory_mb']:7.0f} {r['p50_ms']:7.2f} "
-              f"{r['p95_ms']:7.2f} {r['per_s']:9.0f} {r['recall']:9.3f}", flush=True)
+              f"{r['p95_ms']:7.2f} {r['per_s']:9.0f} {r['recall']:9.3f} {r['save_s']:7.1f} {r['restore_s']:8.1f}",
+              flush=True)
     return 0
 
 

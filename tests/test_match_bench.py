@@ -29,6 +29,8 @@ def test_bench_reports_every_size_with_recall_against_brute_force(tmp_path, caps
     rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.strip()[:1].isdigit()]
     rows = [r for r in rows if r[1] in ("exact", "hnsw")]
     assert [(r[0], r[1]) for r in rows] == [("150", "exact"), ("600", "hnsw")]
-    assert float(rows[0][-1]) == 1.0
-    assert 0.0 <= float(rows[1][-1]) <= 1.0
+    recall = [float(r[7]) for r in rows]
+    assert recall[0] == 1.0 and 0.0 <= recall[1] <= 1.0
+    # a fresh worker adopts the saved graph: timed only where there is one
+    assert rows[0][-1] == "nan" and float(rows[1][-1]) >= 0.0
     assert all(float(r[5]) > 0 for r in rows)  # p95 latency
