@@ -37,10 +37,11 @@ from eval_matching import (  # noqa: E402
 from claims.matching import FEATURES, SCORER_PATH, expand_features, scorer_probability  # noqa: E402
 
 MODEL_FEATURES = list(FEATURES)
-# The pair model sees only what the two claims are, never how they rank among the candidates, so its
-# probability means the same in an index of ten claims or of a million: it sets the kind.
-PAIR_FEATURES = ["cos", "mini", "cov_stored", "cov_new", "dice", "cos*cov_stored", "mini*cov_new",
-                 "mini*mini", "cov_stored*cov_new"]
+# The pair model sees only what the two claims are (not the stored claim's headline, dates, or how
+# they rank among the candidates), so its probability means the same in an index of ten claims or of
+# a million: it sets the kind.
+PAIR_FEATURES = ["cos", "mini", "cov_stored", "cov_new_own", "dice", "cos*cov_stored", "mini*cov_new_own",
+                 "mini*mini", "cov_stored*cov_new_own"]
 
 
 def collect(index, target_ids, queries, records, qrels):

@@ -95,7 +95,9 @@ def test_train_script_writes_a_scorer_the_index_can_use(files, tmp_path, capsys)
     assert scorer["features"] == list(train_matching.FEATURES)
     assert all(part in train_matching.FEATURES for name in scorer["pair"]["features"] for part in name.split("*"))
     # the pair model (the score the thresholds read) sees the two claims only: no ranks, gaps, headline
-    assert not any(word in name for name in scorer["pair"]["features"] for word in ("rank", "gap", "ctx", "bm25"))
+    parts = {part for name in scorer["pair"]["features"] for part in name.split("*")}
+    assert not any(word in part for part in parts for word in ("rank", "gap", "ctx", "bm25", "date"))
+    assert "cov_new" not in parts  # that one counts the headline's words too
     assert "dev: MAP@5" in capsys.readouterr().out
     index, target_ids = eval_matching.build_index(eval_matching.load_target_rows(targets))
     query = eval_matching.query_records(eval_matching.load_queries(queries))[1]

@@ -197,11 +197,16 @@ def test_a_claim_without_its_matching_embedding_is_refused_with_a_clear_error():
 def test_headline_vector_is_kept_once_per_article_and_ranks_a_claim_about_it():
     headline = "Harbour Bridge to close for eight months of repairs"
     stored = [_record(1, 1, "Work will start on Monday, the council said."),
+              _record(3, 1, "The bridge was built in 1932."),
               _record(2, 2, "Work will start on Monday, the school board said.")]
-    stored[0].context, stored[0].context_embedding = headline, match_vectors([headline])[0]
+    for rec in stored[:2]:
+        rec.context, rec.context_embedding = headline, match_vectors([headline])[0]
     index = MatchIndex()
-    index.add(stored)
-    assert len(index.headlines) == 1 and index.get(1).context == headline
+    index.add(stored[:1])
+    index.add(stored[1:])  # the article's second claim, in a later batch
+    assert len(index.headlines) == 1  # one vector per article, however many claims
+    assert index.get(3).context == headline and float(index.get(3).context_embedding @ stored[0].context_embedding) > 0.999
+    assert index.get(2).context_embedding is None
     query = _record(9, 9, "Repairs will close the Harbour Bridge for eight months, starting on Monday.")
     assert index.rank(query, k=1)[0][0] == 1
 
