@@ -22,10 +22,14 @@ touches the database itself, so workers, ``ingest --sync``, bench scripts and te
 from __future__ import annotations
 
 import datetime
+import fcntl
 import json
+import logging
 import os
 import re
+import tempfile
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +58,8 @@ CANDIDATES = 30
 # The ``semantic`` figure shown to reviewers: e5 cosine rescaled from [0.80, 0.97] to [0, 1].
 COS_FLOOR = 0.80
 COS_CEIL = 0.97
+
+log = logging.getLogger(__name__)
 
 SAME = "same"
 RELATED = "related"
@@ -316,6 +322,17 @@ class Candidates:
     bm25: np.ndarray
 
 
+@contextmanager
+def _graph_lock(path: Path):
+    """An exclusive lock beside the saved graph: one worker writes or reads the pair of files at a time."""
+    with open(path.with_name(path.name + ".lock"), "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 class MatchIndex:
     """Every stored claim, searchable by MiniLM embedding (exact, then HNSW) and by BM25; grows with
     :meth:`add`.
@@ -366,23 +383,35 @@ class MatchIndex:
             if not (graph_path and index.restore_graph(graph_path)):
                 index.dense.build()
                 if graph_path:
-                    index.save_graph(graph_path)
+                    try:
+                        index.save_graph(graph_path)
+                    except OSError as exc:  # the graph is a cache: a full disk must not stop matching
+                        log.warning("could not save the match graph to %s: %s", graph_path, exc)
         return index
 
     def save_graph(self, path: str | Path) -> bool:
-        """Write the HNSW graph and the claim ids of its rows beside it (each replaced atomically);
-        ``False`` while the index is small enough to search exactly."""
+        """Write the HNSW graph and the claim ids of its rows beside it, under a lock that other
+        workers saving or reading the same files respect; ``False`` while the index is small enough
+        to search exactly. Temporary files are removed on any failure."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        rows = self.dense.save(str(tmp))
-        if not rows:
+        if not self.dense.approximate:
             return False
-        ids_path = path.with_name(path.name + ".ids.npy")
-        tmp_ids = path.with_name(f"{path.name}.{os.getpid()}.ids.tmp.npy")
-        np.save(tmp_ids, self._ids[:rows], allow_pickle=False)
-        os.replace(tmp_ids, ids_path)
-        os.replace(tmp, path)
+        temps = []
+        try:
+            with _graph_lock(path):
+                for suffix in (".tmp", ".ids.tmp.npy"):
+                    fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=suffix)
+                    os.close(fd)
+                    temps.append(name)
+                rows = self.dense.save(temps[0])
+                np.save(temps[1], self._ids[:rows], allow_pickle=False)
+                os.replace(temps[1], path.with_name(path.name + ".ids.npy"))
+                os.replace(temps[0], path)
+        finally:
+            for name in temps:
+                if os.path.exists(name):
+                    os.unlink(name)
         self.saved_rows = rows
         return True
 
@@ -390,15 +419,18 @@ class MatchIndex:
         """Adopt the graph saved at ``path`` if it was built over this index's first claims (same ids,
         same vectors); ``False``, with nothing changed, for any other file or none."""
         path = Path(path)
-        try:
-            ids = np.load(path.with_name(path.name + ".ids.npy"), allow_pickle=False)
-        except (OSError, ValueError):
+        if not path.exists():
             return False
-        rows = len(ids)
-        if not rows or rows > len(self) or not np.array_equal(ids, self._ids[:rows]):
-            return False
-        if not self.dense.adopt(str(path), rows):
-            return False
+        with _graph_lock(path):
+            try:
+                ids = np.load(path.with_name(path.name + ".ids.npy"), allow_pickle=False)
+            except (OSError, ValueError):
+                return False
+            rows = len(ids)
+            if not rows or rows > len(self) or not np.array_equal(ids, self._ids[:rows]):
+                return False
+            if not self.dense.adopt(str(path), rows):
+                return False
         self.saved_rows = rows
         return True
 

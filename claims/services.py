@@ -289,14 +289,34 @@ def matching_index_refresh() -> MatchIndex:
     """
     global _index
     with _index_lock:
+        _embed_missing(after_id=_index.max_id)
         if not len(_index):
             _index = MatchIndex.load(selectors.claim_records_after(after_id=0), graph_path=_graph_path(),
                                      exact_limit=settings.CLAIMDESK_MATCH_EXACT_LIMIT)
         else:
             _index.add(selectors.claim_records_after(after_id=_index.max_id))
             if _index.graph_is_stale():
-                _index.save_graph(_graph_path())
+                try:
+                    _index.save_graph(_graph_path())
+                except OSError as exc:  # a full disk must not fail the article: the graph is a cache
+                    log.warning("could not save the match graph to %s: %s", _graph_path(), exc)
         return _index
+
+
+def _embed_missing(*, after_id: int, batch: int = 256):
+    """Claims about to be indexed that have no matching vector (stored by a worker of an earlier
+    release during an upgrade, say) get one now, so no claim silently drops out of matching."""
+    from .matching import match_vectors
+
+    while True:
+        rows = list(Claim.objects.filter(pk__gt=after_id, match_embedding__isnull=True, embedding__isnull=False)
+                    .order_by("pk").only("pk", "text")[:batch])
+        if not rows:
+            return
+        for claim, vec in zip(rows, match_vectors([c.text for c in rows])):
+            claim.match_embedding = encode_embedding(vec)
+        Claim.objects.bulk_update(rows, ["match_embedding"])
+        after_id = rows[-1].pk
 
 
 def matching_index_reset():

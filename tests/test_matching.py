@@ -280,3 +280,17 @@ def test_a_graph_that_does_not_fit_is_rebuilt_not_trusted(forty_records, tmp_pat
     path.write_bytes(b"not a graph")
     damaged = MatchIndex.load(forty_records[1:], graph_path=path, exact_limit=20)
     assert damaged.dense.approximate and damaged.rank(query, k=1, method="minilm")[0][0] == 36
+
+
+def test_a_graph_that_cannot_be_saved_leaves_a_working_index_and_no_temporary_files(forty_records, tmp_path,
+                                                                                     monkeypatch):
+    from claims.ann import DenseIndex
+
+    def full_disk(self, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(DenseIndex, "save", full_disk)
+    index = MatchIndex.load(forty_records, graph_path=tmp_path / "graph.usearch", exact_limit=20)
+    query = dataclasses.replace(forty_records[35], id=999, article_id=999)
+    assert index.dense.approximate and index.rank(query, k=1, method="minilm")[0][0] == 36
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.usearch.lock"]

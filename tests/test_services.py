@@ -207,25 +207,28 @@ def test_different_people_with_one_family_name_stay_apart():
     assert org.kind == "organisation" and org.pk not in (a.pk, b.pk)
 
 
-def test_upgrade_backfills_the_matching_vectors_of_claims_stored_before_minilm():
+def test_upgrade_backfills_the_matching_vectors_of_claims_stored_before_minilm(monkeypatch):
     """Claims stored before matching used MiniLM (they have only the e5 vector) get theirs in the
-    0005 migration, so none of them drops out of matching."""
+    0006 migration, so none of them drops out of matching."""
     import importlib
 
     from django.apps import apps
 
     from claims.matching import decode_embedding, embed_texts, encode_embedding, match_vectors
 
-    migration = importlib.import_module("claims.migrations.0005_matching_minilm")
-    old = ClaimFactory(text="The Harbour Bridge was closed for eight months.")
-    Claim.objects.filter(pk=old.pk).update(embedding=encode_embedding(embed_texts([old.text])[0]),
-                                           match_embedding=None)
-    Article.objects.filter(pk=old.article_id).update(headline_embedding=None)
+    migration = importlib.import_module("claims.migrations.0006_matching_minilm_backfill")
+    monkeypatch.setattr(migration, "BATCH", 2)  # several batches
+    olds = [ClaimFactory(text=f"The Harbour Bridge was closed for {n} months.") for n in (2, 4, 6, 8, 10)]
+    for old in olds:
+        Claim.objects.filter(pk=old.pk).update(embedding=encode_embedding(embed_texts([old.text])[0]),
+                                               match_embedding=None)
+    Article.objects.update(headline_embedding=None)
     migration.backfill(apps, None)
-    old.refresh_from_db()
-    old.article.refresh_from_db()
-    assert float(decode_embedding(old.match_embedding) @ match_vectors([old.text])[0]) > 0.999
-    assert float(decode_embedding(old.article.headline_embedding) @ match_vectors([old.article.title])[0]) > 0.999
+    for old in olds:
+        old.refresh_from_db()
+        old.article.refresh_from_db()
+        assert float(decode_embedding(old.match_embedding) @ match_vectors([old.text])[0]) > 0.999
+        assert float(decode_embedding(old.article.headline_embedding) @ match_vectors([old.article.title])[0]) > 0.999
 
 
 def test_a_fresh_worker_reuses_the_graph_another_worker_saved(seeds, settings, monkeypatch):
@@ -249,4 +252,17 @@ def test_a_fresh_worker_reuses_the_graph_another_worker_saved(seeds, settings, m
     services.article_process_sync(article_id=second.pk)
     assert Article.objects.get(pk=second.pk).status == Article.Status.DONE
     assert ClaimMatch.objects.filter(claim__article=second, kind="same").exists()
+    services.matching_index_reset()
+
+
+def test_claims_stored_without_a_matching_vector_get_one_before_indexing():
+    from claims.matching import embed_texts, encode_embedding
+
+    services.matching_index_reset()
+    claim = ClaimFactory(text="The Harbour Bridge was closed for eight months.")
+    Claim.objects.filter(pk=claim.pk).update(embedding=encode_embedding(embed_texts([claim.text])[0]),
+                                             match_embedding=None)
+    index = services.matching_index_refresh()
+    claim.refresh_from_db()
+    assert claim.match_embedding is not None and index.get(claim.pk).text == claim.text
     services.matching_index_reset()

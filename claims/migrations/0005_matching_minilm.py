@@ -3,31 +3,6 @@
 from django.db import migrations, models
 
 
-def backfill(apps, schema_editor):
-    """Claims and headlines stored before matching used MiniLM get its vectors now (nothing to do on
-    a new database; about 10 ms a claim otherwise), so no earlier claim drops out of matching."""
-    Claim = apps.get_model("claims", "Claim")
-    Article = apps.get_model("claims", "Article")
-    pending = Claim.objects.filter(match_embedding__isnull=True, embedding__isnull=False)
-    titles = Article.objects.filter(headline_embedding__isnull=True).exclude(title="")
-    if not pending.exists() and not titles.exists():
-        return
-    import numpy as np
-
-    from claims.minilm import MiniLM
-
-    model = MiniLM()
-    for queryset, source, target, model_cls in ((pending, "text", "match_embedding", Claim),
-                                                (titles, "title", "headline_embedding", Article)):
-        while True:
-            batch = list(queryset.order_by("pk").values_list("pk", source)[:256])
-            if not batch:
-                break
-            vectors = model.encode([text for _, text in batch]).astype(np.float16)
-            for (pk, _), vec in zip(batch, vectors):
-                model_cls.objects.filter(pk=pk).update(**{target: vec.tobytes()})
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -50,5 +25,4 @@ class Migration(migrations.Migration):
             name='embedding',
             field=models.BinaryField(help_text='float16 e5 sentence embedding', null=True),
         ),
-        migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
     ]
