@@ -48,7 +48,7 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
 class MiniLM:
     """Sentence encoder: ``encode(texts)`` gives unit-length float32 rows of 384."""
 
-    def __init__(self, path: str | Path | None = None, *, batch_size: int = 32):
+    def __init__(self, path: str | Path | None = None, *, batch_size: int = 8):
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
