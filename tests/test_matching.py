@@ -185,6 +185,7 @@ def test_tweet_signature_links_and_hashtags_are_cleaned():
 
     raw = "Vaccines contain microchips #BigPharmaLies https://t.co/abc — Jo Bloggs (@jo_b) March 3, 2021"
     assert clean_claim_text(raw) == "Vaccines contain microchips Big Pharma Lies (Jo Bloggs)"
+    assert clean_claim_text("@cnn@HillaryClinton why?") == "cnn Hillary Clinton why?"
 
 
 def test_a_claim_without_its_matching_embedding_is_refused_with_a_clear_error():
