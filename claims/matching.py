@@ -367,6 +367,9 @@ class MatchIndex:
     def __len__(self):
         return len(self._texts)
 
+    def __contains__(self, claim_id: int) -> bool:
+        return claim_id in self._row_of
+
     @classmethod
     def load(cls, records, *, graph_path: str | Path | None = None, exact_limit: int | None = None,
              threads: int = 0) -> MatchIndex:

@@ -106,6 +106,17 @@ def claim_records_after(*, after_id: int, batch_size: int = 5000):
         yield _record(row)
 
 
+def claim_ids_after(*, after_id: int) -> list[int]:
+    """Ids of the stored claims (with vectors) past ``after_id``, ascending: cheap, no vectors read."""
+    return list(Claim.objects.filter(pk__gt=after_id, embedding__isnull=False, match_embedding__isnull=False)
+                .order_by("pk").values_list("pk", flat=True))
+
+
+def claim_records_by_ids(*, ids) -> list[ClaimRecord]:
+    qs = Claim.objects.filter(pk__in=list(ids), embedding__isnull=False, match_embedding__isnull=False)
+    return [_record(row) for row in qs.order_by("pk").values_list(*_RECORD_FIELDS)]
+
+
 def claim_records_for_article(*, article_id: int) -> list[ClaimRecord]:
     qs = (
         Claim.objects.filter(article_id=article_id, embedding__isnull=False, match_embedding__isnull=False)

@@ -277,6 +277,10 @@ _index = MatchIndex()
 _index_lock = threading.Lock()
 
 
+# How far below the highest indexed claim id a refresh looks for claims committed late.
+LATE_COMMIT_WINDOW = 10_000
+
+
 def _graph_path():
     return settings.VAR_DIR / "match-index" / "graph.usearch"
 
@@ -289,11 +293,17 @@ def matching_index_refresh() -> MatchIndex:
     """
     global _index
     with _index_lock:
-        _embed_missing(after_id=_index.max_id)
+        _embed_missing(after_id=max(0, _index.max_id - LATE_COMMIT_WINDOW))
         if not len(_index):
             _index = MatchIndex.load(selectors.claim_records_after(after_id=0), graph_path=_graph_path(),
                                      exact_limit=settings.CLAIMDESK_MATCH_EXACT_LIMIT)
         else:
+            # Claims of a transaction that committed after a later one (two workers extracting at
+            # once) have lower ids than claims already indexed: look back for them.
+            late = [pk for pk in selectors.claim_ids_after(after_id=max(0, _index.max_id - LATE_COMMIT_WINDOW))
+                    if pk <= _index.max_id and pk not in _index]
+            if late:
+                _index.add(selectors.claim_records_by_ids(ids=late))
             _index.add(selectors.claim_records_after(after_id=_index.max_id))
             if _index.graph_is_stale():
                 try:

@@ -266,3 +266,22 @@ def test_claims_stored_without_a_matching_vector_get_one_before_indexing():
     claim.refresh_from_db()
     assert claim.match_embedding is not None and index.get(claim.pk).text == claim.text
     services.matching_index_reset()
+
+
+def test_a_claim_committed_after_later_ones_still_reaches_the_index():
+    """Two workers extracting at once: the transaction holding the lower ids may commit last."""
+    services.matching_index_reset()
+    claims = [ClaimFactory(text=f"The Harbour Bridge was closed for {n} months.") for n in (2, 4, 6)]
+    from claims.matching import embed_texts, encode_embedding, match_vectors
+
+    for claim in claims:
+        Claim.objects.filter(pk=claim.pk).update(embedding=encode_embedding(embed_texts([claim.text])[0]),
+                                                 match_embedding=encode_embedding(match_vectors([claim.text])[0]))
+    late = Claim.objects.get(pk=claims[1].pk)
+    Claim.objects.filter(pk=late.pk).delete()  # "not committed yet"
+    index = services.matching_index_refresh()
+    assert late.pk not in index and claims[2].pk in index
+    late.save(force_insert=True)  # now it commits, with its lower id
+    index = services.matching_index_refresh()
+    assert late.pk in index and len(index) == 3
+    services.matching_index_reset()
