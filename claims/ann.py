@@ -22,6 +22,16 @@ import numpy as np
 EXACT_LIMIT = 50_000
 
 
+def read_graph(path: str):
+    """A saved usearch graph, or ``None`` when the file is missing, truncated or not one."""
+    from usearch.index import Index
+
+    try:
+        return Index.restore(path)
+    except Exception:  # usearch raises plain RuntimeErrors for a damaged file
+        return None
+
+
 class VectorStore:
     """Unit vectors as float16 rows of a growing matrix, read back by row (no search)."""
 
@@ -98,18 +108,13 @@ class DenseIndex(VectorStore):
         self._ann.save(path)
         return len(self._ann)
 
-    def adopt(self, path: str, rows: int) -> bool:
-        """Use a saved graph that covers the first ``rows`` stored vectors (it must hold exactly those
-        rows, and sampled vectors must be the stored ones), then add the rows stored since.
-        ``False`` (and nothing changed) when the file does not fit."""
-        from usearch.index import Index
-
+    def adopt(self, graph, rows: int) -> bool:
+        """Use a saved graph (a path, or one :func:`read_graph` gave) that covers the first ``rows``
+        stored vectors (it must hold exactly those rows, and sampled vectors must be the stored ones),
+        then add the rows stored since. ``False`` (and nothing changed) when it does not fit."""
         if rows > self.n:
             return False
-        try:
-            ann = Index.restore(path)
-        except Exception:  # missing, truncated or from another version: rebuild instead
-            return False
+        ann = read_graph(graph) if isinstance(graph, str) else graph
         if ann is None or len(ann) != rows or ann.ndim != self.dim:
             return False
         sample = np.unique(np.linspace(0, rows - 1, num=min(rows, 32)).astype(np.int64))

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .ann import DenseIndex, LexicalIndex, VectorStore
+from .ann import DenseIndex, LexicalIndex, VectorStore, read_graph
 from .nlp import get_embedder, get_matching_model
 
 EMBEDDING_DIM = 384
@@ -335,6 +335,45 @@ def _graph_lock(path: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+# The article id of a placeholder row: a claim the saved graph holds that has since been deleted.
+DELETED = -1
+
+
+def _read_saved_graph(path: Path):
+    """(claim ids of its rows, graph) saved at ``path``, read under the lock; ``None`` without one."""
+    if not path.exists():
+        return None
+    with _graph_lock(path):
+        try:
+            ids = np.load(path.with_name(path.name + ".ids.npy"), allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        ann = read_graph(str(path))
+    return (ids, ann) if ann is not None else None
+
+
+def _aligned(records, saved_ids: np.ndarray, ann):
+    """``records`` (ascending ids), with a placeholder row for each claim of the saved graph that has
+    been deleted since (a re-queued article), so that rows line up with the graph's and it can be
+    reused; placeholders are never matched. Gives up aligning (the graph is then rebuilt) where the
+    graph does not follow the stored order."""
+    records = iter(records)
+    pending = next(records, None)
+    for row, saved_id in enumerate(saved_ids.tolist()):
+        if pending is not None and pending.id == saved_id:
+            yield pending
+            pending = next(records, None)
+        elif pending is None or pending.id > saved_id:
+            vec = np.asarray(ann.get(np.uint64(row)), dtype=np.float32).reshape(-1)
+            yield ClaimRecord(id=saved_id, article_id=DELETED, text="", embedding=np.zeros_like(vec),
+                              match_embedding=vec)
+        else:
+            break
+    if pending is not None:
+        yield pending
+    yield from records
+
+
 class MatchIndex:
     """Every stored claim, searchable by MiniLM embedding (exact, then HNSW) and by BM25; grows with
     :meth:`add`.
@@ -382,10 +421,11 @@ class MatchIndex:
         """
         index = cls(exact_limit=exact_limit, threads=threads)
         index.dense.deferred = True
-        index.add(records)
+        saved = _read_saved_graph(Path(graph_path)) if graph_path else None
+        index.add(_aligned(records, *saved) if saved else records)
         index.dense.deferred = False
         if len(index) > index.dense.exact_limit:
-            if not (graph_path and index.restore_graph(graph_path)):
+            if not (saved and index._adopt(*saved)):
                 index.dense.build()
                 if graph_path:
                     try:
@@ -423,19 +463,15 @@ class MatchIndex:
     def restore_graph(self, path: str | Path) -> bool:
         """Adopt the graph saved at ``path`` if it was built over this index's first claims (same ids,
         same vectors); ``False``, with nothing changed, for any other file or none."""
-        path = Path(path)
-        if not path.exists():
+        saved = _read_saved_graph(Path(path))
+        return bool(saved) and self._adopt(*saved)
+
+    def _adopt(self, ids: np.ndarray, ann) -> bool:
+        rows = len(ids)
+        if not rows or rows > len(self) or not np.array_equal(ids, self._ids[:rows]):
             return False
-        with _graph_lock(path):
-            try:
-                ids = np.load(path.with_name(path.name + ".ids.npy"), allow_pickle=False)
-            except (OSError, ValueError):
-                return False
-            rows = len(ids)
-            if not rows or rows > len(self) or not np.array_equal(ids, self._ids[:rows]):
-                return False
-            if not self.dense.adopt(str(path), rows):
-                return False
+        if not self.dense.adopt(ann, rows):
+            return False
         self.saved_rows = rows
         return True
 
@@ -482,6 +518,8 @@ class MatchIndex:
                              content_tokens(clean_claim_text(rec.context)) if rec.context else ())
             if rec.speaker or rec.quantities:
                 self._extra[row] = (rec.speaker, rec.speaker_kind, list(rec.quantities or []))
+            if rec.article_id == DELETED:
+                continue
             self._row_of[rec.id] = row
             self._per_article[rec.article_id] += 1
             self.max_id = max(self.max_id, rec.id)
@@ -510,7 +548,7 @@ class MatchIndex:
         return [self._record(row) for row in range(len(self))]
 
     def _allowed(self, rows: np.ndarray, query: ClaimRecord, exclude_article: int | None) -> np.ndarray:
-        keep = self._ids[rows] != query.id
+        keep = (self._ids[rows] != query.id) & (self._articles[rows] != DELETED)
         if exclude_article is not None:
             keep &= self._articles[rows] != exclude_article
         return rows[keep] if len(rows) else rows

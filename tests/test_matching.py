@@ -269,13 +269,32 @@ def test_a_saved_graph_is_reused_by_the_next_worker_and_extended(forty_records, 
         MatchIndex.load(forty_records, exact_limit=1000).search(query, exclude_article=query.article_id)
 
 
-def test_a_graph_that_does_not_fit_is_rebuilt_not_trusted(forty_records, tmp_path):
+def test_a_graph_over_claims_deleted_since_is_reused_and_never_returns_them(forty_records, tmp_path, monkeypatch):
     path = tmp_path / "graph.usearch"
     MatchIndex.load(forty_records[:30], graph_path=path, exact_limit=20)
-    # a claim deleted since (its row is gone): the saved rows no longer line up
-    changed = MatchIndex.load(forty_records[1:], graph_path=path, exact_limit=20)
-    assert changed.dense.approximate and changed.saved_rows == 39
+    _no_build(monkeypatch)
+    gone = {1, 17}  # a re-queued article's claims were deleted since the graph was saved
+    kept = [r for r in forty_records if r.id not in gone]
+    index = MatchIndex.load(kept, graph_path=path, exact_limit=20)
+    assert index.dense.approximate and index.saved_rows == 30
+    assert 17 not in index and 18 in index and index.max_id == 40
+    deleted_twin = dataclasses.replace(forty_records[16], id=999, article_id=999)  # the words of claim 17
+    assert 17 not in [cid for cid, _ in index.rank(deleted_twin, k=40, method="minilm")]
+    assert all(m.claim_id not in gone for m in index.search(deleted_twin, k=40))
+    query = dataclasses.replace(forty_records[35], id=998, article_id=998)
+    assert index.rank(query, k=1, method="minilm")[0][0] == 36
+
+
+def test_a_graph_that_does_not_fit_is_rebuilt_not_trusted(forty_records, tmp_path):
+    path = tmp_path / "graph.usearch"
+    # the saving worker indexed claim 3 late (it committed after claims 4-30): its rows differ
+    late_first = MatchIndex(exact_limit=20)
+    late_first.add([r for r in forty_records[:30] if r.id != 3])
+    late_first.add([forty_records[2]])
+    assert late_first.save_graph(path)
     query = dataclasses.replace(forty_records[35], id=999, article_id=999)
+    changed = MatchIndex.load(forty_records, graph_path=path, exact_limit=20)
+    assert changed.dense.approximate and changed.saved_rows == 40  # rebuilt, then saved afresh
     assert changed.rank(query, k=1, method="minilm")[0][0] == 36
     # a damaged file
     path.write_bytes(b"not a graph")
