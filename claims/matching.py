@@ -337,6 +337,8 @@ def _graph_lock(path: Path):
 
 # The article id of a placeholder row: a claim the saved graph holds that has since been deleted.
 DELETED = -1
+# Past this share of deleted claims a saved graph is not worth its placeholders: it is rebuilt.
+MAX_DELETED_SHARE = 0.1
 
 
 def _read_saved_graph(path: Path):
@@ -411,18 +413,26 @@ class MatchIndex:
 
     @classmethod
     def load(cls, records, *, graph_path: str | Path | None = None, exact_limit: int | None = None,
-             threads: int = 0) -> MatchIndex:
+             threads: int = 0, live_ids=None) -> MatchIndex:
         """A new index of ``records`` (every stored claim, oldest first), as a worker starts one.
 
         Past the exact limit it takes the HNSW graph saved at ``graph_path`` when that graph covers
         the same claims in the same order (any prefix of them: it adds the claims stored since);
         otherwise it builds the graph in one multi-threaded pass and saves it there. A million
-        claims load in minutes instead of the quarter of an hour a build takes.
+        claims load in minutes instead of the quarter of an hour a build takes. With ``live_ids``
+        (the ids of ``records``, ascending), claims deleted since the graph was saved (up to
+        ``MAX_DELETED_SHARE`` of it) become placeholder rows instead of forcing a rebuild.
         """
         index = cls(exact_limit=exact_limit, threads=threads)
         index.dense.deferred = True
         saved = _read_saved_graph(Path(graph_path)) if graph_path else None
-        index.add(_aligned(records, *saved) if saved else records)
+        align = False
+        if saved and live_ids is not None:
+            gone = ~np.isin(saved[0], np.asarray(live_ids, dtype=np.int64))
+            if len(live_ids) <= index.dense.exact_limit or gone.mean() > MAX_DELETED_SHARE:
+                saved = None  # no graph needed, or one from too different a set of claims
+            align = saved is not None and bool(gone.any())
+        index.add(_aligned(records, *saved) if align else records)
         index.dense.deferred = False
         if len(index) > index.dense.exact_limit:
             if not (saved and index._adopt(*saved)):

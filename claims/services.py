@@ -296,7 +296,8 @@ def matching_index_refresh() -> MatchIndex:
         _embed_missing(after_id=max(0, _index.max_id - LATE_COMMIT_WINDOW))
         if not len(_index):
             _index = MatchIndex.load(selectors.claim_records_after(after_id=0), graph_path=_graph_path(),
-                                     exact_limit=settings.CLAIMDESK_MATCH_EXACT_LIMIT)
+                                     exact_limit=settings.CLAIMDESK_MATCH_EXACT_LIMIT,
+                                     live_ids=selectors.claim_ids_after(after_id=0))
         else:
             # Claims of a transaction that committed after a later one (two workers extracting at
             # once) have lower ids than claims already indexed: look back for them.

@@ -275,7 +275,7 @@ def test_a_graph_over_claims_deleted_since_is_reused_and_never_returns_them(fort
     _no_build(monkeypatch)
     gone = {1, 17}  # a re-queued article's claims were deleted since the graph was saved
     kept = [r for r in forty_records if r.id not in gone]
-    index = MatchIndex.load(kept, graph_path=path, exact_limit=20)
+    index = MatchIndex.load(kept, graph_path=path, exact_limit=20, live_ids=[r.id for r in kept])
     assert index.dense.approximate and index.saved_rows == 30
     assert 17 not in index and 18 in index and index.max_id == 40
     deleted_twin = dataclasses.replace(forty_records[16], id=999, article_id=999)  # the words of claim 17
@@ -283,6 +283,14 @@ def test_a_graph_over_claims_deleted_since_is_reused_and_never_returns_them(fort
     assert all(m.claim_id not in gone for m in index.search(deleted_twin, k=40))
     query = dataclasses.replace(forty_records[35], id=998, article_id=998)
     assert index.rank(query, k=1, method="minilm")[0][0] == 36
+
+
+def test_a_graph_of_mostly_other_claims_gets_no_placeholders(forty_records, tmp_path):
+    path = tmp_path / "graph.usearch"
+    MatchIndex.load(forty_records[:30], graph_path=path, exact_limit=20)
+    others = [dataclasses.replace(r, id=r.id + 100) for r in forty_records]  # a database started afresh
+    index = MatchIndex.load(others, graph_path=path, exact_limit=20, live_ids=[r.id for r in others])
+    assert len(index) == 40 and index.saved_rows == 40  # rebuilt over its own claims only
 
 
 def test_a_graph_that_does_not_fit_is_rebuilt_not_trusted(forty_records, tmp_path):
