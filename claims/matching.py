@@ -255,6 +255,7 @@ def _semantic(cosine: float) -> float:
 # Base features of a (new claim, stored candidate) pair; a name "a*b" in the scorer file is a product.
 FEATURES = ("cos", "cos_gap", "rank_e5", "mini", "mini_gap", "rank_mini", "mini_ctx", "mini_ctx_gap",
             "cov_stored", "cov_new", "cov_new_own", "dice", "bm25_rel", "rank_lex", "date_near", "dated")
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
 # Days without a date, in the index's day column.
 NO_DATE = np.iinfo(np.int32).min
 
@@ -272,7 +273,7 @@ def load_scorer(path: str = str(SCORER_PATH)) -> dict:
 
 def expand_features(base: np.ndarray, names) -> np.ndarray:
     """Columns named in ``names`` (a base feature, or a product ``a*b`` of base features)."""
-    col = {name: i for i, name in enumerate(FEATURES)}
+    col = COLUMN
     out = np.empty((base.shape[0], len(names)), dtype=np.float64)
     for j, name in enumerate(names):
         value = np.ones(base.shape[0])
@@ -610,15 +611,15 @@ class MatchIndex:
         feats = self._features(tokens, rows, e5, mini, mini_ctx, bm25)
         day, days = _day(query.published), self._days[rows].astype(np.int64)
         dated = (days != NO_DATE) & (day != NO_DATE)
-        feats[:, FEATURES.index("dated")] = dated
-        feats[dated, FEATURES.index("date_near")] = 1.0 / (1.0 + np.abs(days[dated] - day) / 7.0)
+        feats[:, COLUMN["dated"]] = dated
+        feats[dated, COLUMN["date_near"]] = 1.0 / (1.0 + np.abs(days[dated] - day) / 7.0)
         return Candidates(rows, feats, bm25)
 
     def _features(self, tokens: list[str], rows: np.ndarray, e5: np.ndarray, mini: np.ndarray,
                   mini_ctx: np.ndarray, bm25: np.ndarray) -> np.ndarray:
         """Pair features of every candidate, vectorised over the candidates' stored term ids."""
         m = len(rows)
-        col = {name: i for i, name in enumerate(FEATURES)}
+        col = COLUMN
         feats = np.zeros((m, len(FEATURES)))
         q_ids = self.lexical.term_ids(tokens)
         q_unique, q_counts = np.unique(q_ids, return_counts=True)
@@ -670,7 +671,7 @@ class MatchIndex:
                                dense_rows=dense_rows)
         if not len(cand.rows):
             return cand, np.zeros(0)
-        col = {name: i for i, name in enumerate(FEATURES)}
+        col = COLUMN
         if method == "default":
             score = scorer_probability(cand.features)
         elif method == "fusion":
@@ -694,7 +695,7 @@ class MatchIndex:
             return []
         scorer = load_scorer()
         pair = scorer_probability(cand.features, scorer["pair"]) if "pair" in scorer else rank_score
-        col = {name: i for i, name in enumerate(FEATURES)}
+        col = COLUMN
         results = []
         for i in np.lexsort((self._ids[cand.rows], -rank_score)):
             s = float(pair[i])
