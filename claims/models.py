@@ -34,6 +34,17 @@ class Article(models.Model):
     headline_embedding = models.BinaryField(
         null=True, editable=False, help_text="float16 MiniLM embedding of the title (a matching feature)"
     )
+    # The lease of the worker processing it (extracting or matching): every status change of that
+    # stage is conditional on holding it, the worker renews it while it works, and the sweep hands an
+    # expired one back to the queue (see ``claims.processing``).
+    lease_owner = models.CharField(max_length=200, blank=True, editable=False)
+    lease_expires = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    attempts = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Times a worker has taken the current stage; bounded by the sweep."
+    )
+    queued_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When its current stage was last sent to the broker."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -169,6 +180,8 @@ class Claim(models.Model):
                 condition=models.Q(checkworthiness__gte=0) & models.Q(checkworthiness__lte=1),
                 name="claim_checkworthiness_unit_range",
             ),
+            # Re-extraction reconciles by span; two claims over the same span would be a duplicate.
+            models.UniqueConstraint(fields=["article", "start", "end"], name="claim_unique_span"),
         ]
         permissions = [
             ("assign_claim", "Can assign claims to reviewers"),
@@ -317,6 +330,8 @@ class AuditRecord(models.Model):
         db_table = "claims_audit_record"
         ordering = ["id"]
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+        # One successor per record: the chain cannot fork, even if two writers raced past the lock.
+        constraints = [models.UniqueConstraint(fields=["prev_hash"], name="audit_unique_prev_hash")]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username or 'system'} {self.action} {self.object_type}#{self.object_id}"
