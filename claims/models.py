@@ -183,12 +183,6 @@ class Claim(models.Model):
             # Re-extraction reconciles by span; two claims over the same span would be a duplicate.
             models.UniqueConstraint(fields=["article", "start", "end"], name="claim_unique_span"),
         ]
-        permissions = [
-            ("assign_claim", "Can assign claims to reviewers"),
-            ("propose_verdict", "Can propose a verdict on a claim assigned to them"),
-            ("approve_verdict", "Can approve or send back a proposed verdict (second review)"),
-            ("export_claims", "Can export verdict reports"),
-        ]
 
     def __str__(self):
         return self.text if len(self.text) <= 80 else self.text[:77] + "…"

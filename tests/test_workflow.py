@@ -42,14 +42,13 @@ def _proposed(claim, desk, **kwargs):
                                   rationale="The minutes say otherwise", evidence=EVIDENCE)
 
 
-def test_roles_exist_right_after_migrate():
+def test_roles_exist_right_after_migrate_as_markers_without_model_permissions():
+    from django.contrib.auth.models import Permission
+
     assert set(Group.objects.values_list("name", flat=True)) >= {"editor", "reviewer", "viewer"}
-    editor = Group.objects.get(name="editor")
-    assert editor.permissions.filter(codename="approve_verdict").exists()
-    assert not Group.objects.get(name="reviewer").permissions.filter(codename="approve_verdict").exists()
-    assert set(Group.objects.get(name="viewer").permissions.values_list("codename", flat=True)) <= {
-        p for p in Group.objects.get(name="viewer").permissions.values_list("codename", flat=True) if p.startswith("view_")
-    }
+    assert not Permission.objects.filter(group__name__in=["editor", "reviewer", "viewer"]).exists()
+    assert not Permission.objects.filter(
+        codename__in=["assign_claim", "propose_verdict", "approve_verdict", "export_claims"]).exists()
 
 
 def test_full_life_cycle_from_unreviewed_to_published(claim, desk):
