@@ -7,7 +7,10 @@ import statistics
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -66,6 +69,63 @@ def marked_diff(a: str, b: str):
     return join(out_a), join(out_b)
 
 
+# --- access: every question goes to claims.permissions, never to Django model permissions --------------
+
+
+class DeskAuthenticationForm(AdminAuthenticationForm):
+    """The admin's sign-in: an active user with a desk role (Django's own asks for ``is_staff``)."""
+
+    def confirm_login_allowed(self, user):
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not permissions.allowed(user, permissions.VIEW):
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                  params={"username": self.username_field.verbose_name})
+
+
+def desk_has_permission(request):
+    """The admin site's gate (replaces ``AdminSite.has_permission``): a desk role, not ``is_staff``.
+
+    A staff user without a role sees nothing of the desk; a superuser counts as an editor and keeps
+    Django's User and Group pages, which still use Django's own permissions."""
+    return permissions.allowed(request.user, permissions.VIEW)
+
+
+class DeskAccess:
+    """ModelAdmin mixin: pages and actions are offered as ``claims.permissions`` allows.
+
+    ``view_action`` opens the list and the pages; ``add_action`` and ``change_action`` (None: nobody)
+    the forms; ``action_rules`` maps each admin action to the permission it needs, and an action
+    not listed there is offered to nobody. Nothing is ever deleted through the admin.
+    """
+
+    view_action = permissions.VIEW
+    add_action = None
+    change_action = None
+    action_rules: dict = {}
+
+    def _allowed(self, request, action, claim=None):
+        return action is not None and permissions.allowed(request.user, action, claim)
+
+    def has_module_permission(self, request):
+        return self._allowed(request, self.view_action)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, self.view_action)
+
+    def has_add_permission(self, request, obj=None):
+        return self._allowed(request, self.add_action)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, self.change_action)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        return {name: action for name, action in super().get_actions(request).items()
+                if name in self.action_rules and self._allowed(request, self.action_rules[name])}
+
+
 # --- articles ----------------------------------------------------------------------------------------
 
 
@@ -93,7 +153,7 @@ class ArticleAddForm(forms.ModelForm):
         return data
 
 
-class ClaimInline(admin.TabularInline):
+class ClaimInline(DeskAccess, admin.TabularInline):
     model = Claim
     fields = ["claim_text", "speaker", "attribution", "checkworthiness", "state_display", "verdict_display",
               "assignee"]
@@ -102,9 +162,6 @@ class ClaimInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
     ordering = ["start"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="claim")
     def claim_text(self, claim):
@@ -120,13 +177,15 @@ class ClaimInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(DeskAccess, admin.ModelAdmin):
     list_display = ["title", "source", "published", "status", "claim_count", "created_at"]
     list_filter = ["status", "source"]
     search_fields = ["title", "body", "source", "url"]
     date_hierarchy = "created_at"
     inlines = [ClaimInline]
     actions = ["requeue"]
+    add_action = permissions.INGEST
+    action_rules = {"requeue": permissions.REQUEUE}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_claims=Count("claims"))
@@ -200,15 +259,6 @@ class ArticleAdmin(admin.ModelAdmin):
     def log_addition(self, request, obj, message):
         # The audit trail records the ingestion.
         return None
-
-    def has_add_permission(self, request):
-        return permissions.allowed(request.user, permissions.INGEST)
-
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else permissions.allowed(request.user, permissions.INGEST)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Re-queue selected articles for processing")
     def requeue(self, request, queryset):
@@ -323,7 +373,7 @@ def _bound(form_class, data):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(DeskAccess, admin.ModelAdmin):
     change_form_template = "admin/claims/claim/change_form.html"
     list_display = ["short_text", "state_display", "verdict_display", "assignee", "due_display", "checkworthiness",
                     "attribution", "speaker", "match_count", "article"]
@@ -341,6 +391,9 @@ class ClaimAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [f for _, opts in fieldsets for f in opts["fields"]]
     actions = ["take_for_review", "bulk_assign", "bulk_propose", "bulk_approve"]
+    # Claims change only through the workflow panel and these actions, each claim checked again.
+    action_rules = {"take_for_review": permissions.ASSIGN, "bulk_assign": permissions.ASSIGN,
+                    "bulk_propose": permissions.PROPOSE, "bulk_approve": permissions.APPROVE}
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user).annotate(_matches=Count("matches"))
@@ -382,15 +435,6 @@ class ClaimAdmin(admin.ModelAdmin):
     @admin.display(description="reasons")
     def reasons(self, claim):
         return ", ".join(claim.checkworthiness_reasons) or "—"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # claims change only through the workflow panel and actions
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     # --- the claim page: workflow panel, matches side by side, evidence, comments, history ---
 
@@ -569,7 +613,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(DeskAccess, admin.ModelAdmin):
     list_display = ["name", "kind", "aliases", "claim_count"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases"]
@@ -581,25 +625,44 @@ class SpeakerAdmin(admin.ModelAdmin):
     def claim_count(self, speaker):
         return speaker._claims
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
-    """Read only: nobody adds, changes or deletes audit records through the admin."""
+class AuditRecordAdmin(DeskAccess, admin.ModelAdmin):
+    """Read only: nobody adds, changes or deletes audit records through the admin.
+
+    Editors read the whole trail; every role reads one claim's own history, the list the claim page
+    links to (``?object_type__exact=claim&q=<claim id>``).
+    """
 
     list_display = ["at", "actor_username", "door", "action", "object_link", "changes"]
     list_filter = ["door", "action", "object_type"]
     search_fields = ["actor_username", "action", "object_id", "request_id"]
     date_hierarchy = "at"
     actions = None
+    view_action = permissions.VIEW_AUDIT
+
+    def _history_of(self, request):
+        """The claim whose own history this request lists, or None."""
+        q = request.GET.get("q", "")
+        if request.GET.get("object_type__exact") == "claim" and q.isdigit():
+            return Claim.objects.filter(pk=int(q)).first()
+        return None
+
+    def has_view_permission(self, request, obj=None):
+        if self._allowed(request, permissions.VIEW_AUDIT):
+            return True
+        if obj is not None:
+            claim = Claim.objects.filter(pk=obj.object_id).first() if obj.object_type == "claim" else None
+        else:
+            claim = self._history_of(request)
+        return claim is not None and self._allowed(request, permissions.VIEW_AUDIT, claim)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if self._allowed(request, permissions.VIEW_AUDIT):
+            return qs
+        claim = self._history_of(request)
+        return qs.filter(object_type="claim", object_id=str(claim.pk)) if claim else qs.none()
 
     @admin.display(description="object")
     def object_link(self, rec):
@@ -608,16 +671,9 @@ class AuditRecordAdmin(admin.ModelAdmin):
             return format_html('<a href="{}">{} #{}</a>', url, rec.object_type, rec.object_id)
         return f"{rec.object_type} #{rec.object_id}"
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+admin.site.has_permission = desk_has_permission
+admin.site.login_form = DeskAuthenticationForm
 admin.site.site_header = "Claimdesk"
 admin.site.site_title = "Claimdesk"
 admin.site.index_title = "Fact-check desk"
