@@ -1,21 +1,30 @@
 """The printable verdict report (HTML, for editors signed in to the admin)."""
 
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
-from . import selectors
-from .errors import ClaimdeskError
+from . import permissions, selectors
+from .errors import ClaimdeskError, NotAllowed
 from .models import Article
 
 
-@staff_member_required
 def report(request):
-    """Printable report of claims and verdicts; ?article=ID for one article, ?reviewed=1 for reviewed only."""
+    """Printable report of claims and verdicts; ?article=ID for one article, ?reviewed=1 for reviewed only.
+
+    Editors only (``permissions.EXPORT``); anyone not signed in is sent to the admin's sign-in."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    try:
+        permissions.check(request.user, permissions.EXPORT)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
     article_id = request.GET.get("article")
     try:
-        claims = selectors.claims_for_export(article_id=article_id)
+        claims = selectors.claims_for_export(article_id=article_id, user=request.user)
     except ClaimdeskError as exc:
         raise Http404(exc.message) from None
     if request.GET.get("reviewed"):

@@ -1,12 +1,14 @@
 from rest_framework.permissions import BasePermission
 
-from claims.permissions import user_role
+from claims import permissions
 
 
 class HasDeskRole(BasePermission):
-    """Signed in and holding one of the desk roles (editor, reviewer, viewer)."""
+    """Every API request: ``claims.permissions`` must allow the user to read the desk (any desk role).
+
+    What a request then does (ingest, assign, propose, export...) each view asks there too."""
 
     message = "you need a desk role (editor, reviewer or viewer) to use Claimdesk"
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and user_role(request.user))
+        return permissions.allowed(request.user, permissions.VIEW)

@@ -114,8 +114,12 @@ def claim_list(request):
     return _paginate(request, qs, ClaimSerializer)
 
 
-def _claim(request, claim_id):
-    return selectors.claim_get(claim_id=claim_id)
+def _claim(request, claim_id, action=None):
+    """The claim, once ``claims.permissions`` allows ``action`` on it (refused before the input is read)."""
+    claim = selectors.claim_get(claim_id=claim_id)
+    if action is not None:
+        permissions.check(request.user, action, claim)
+    return claim
 
 
 def _detail(claim, code=status.HTTP_200_OK):
@@ -131,7 +135,7 @@ def claim_detail(request, claim_id):
 @api_view(["POST"])
 def claim_assign(request, claim_id):
     """Editors: {"assignee": "<username>" | null, "due": "<ISO 8601>" | null}."""
-    claim = _claim(request, claim_id)
+    claim = _claim(request, claim_id, permissions.ASSIGN)
     data = _valid(AssignInSerializer, request.data)
     assignee = selectors.user_get_by_username(username=data["assignee"]) if data["assignee"] else None
     due = selectors.parse_when(data.get("due"), "due")
@@ -141,7 +145,7 @@ def claim_assign(request, claim_id):
 @api_view(["POST"])
 def claim_propose(request, claim_id):
     """The assignee or an editor: {"verdict", "rationale", "evidence": [{"url", "title"}], "no_evidence_found"}."""
-    claim = _claim(request, claim_id)
+    claim = _claim(request, claim_id, permissions.PROPOSE)
     data = _valid(ProposeInSerializer, request.data)
     return _detail(workflow.claim_propose(claim=claim, user=request.user, verdict=data["verdict"],
                                           rationale=data["rationale"], evidence=data["evidence"],
@@ -151,7 +155,7 @@ def claim_propose(request, claim_id):
 @api_view(["POST"])
 def claim_approve(request, claim_id):
     """Second review by an editor who did not propose it: publish the proposed verdict."""
-    claim = _claim(request, claim_id)
+    claim = _claim(request, claim_id, permissions.APPROVE)
     data = _valid(CommentInSerializer, request.data)
     return _detail(workflow.claim_approve(claim=claim, user=request.user, comment=data["comment"]))
 
@@ -159,7 +163,7 @@ def claim_approve(request, claim_id):
 @api_view(["POST"])
 def claim_send_back(request, claim_id):
     """Second review: {"comment": "..."} sends the proposal back to the reviewer."""
-    claim = _claim(request, claim_id)
+    claim = _claim(request, claim_id, permissions.APPROVE)
     data = _valid(CommentInSerializer, request.data)
     return _detail(workflow.claim_send_back(claim=claim, user=request.user, comment=data["comment"]))
 
@@ -167,12 +171,12 @@ def claim_send_back(request, claim_id):
 @api_view(["POST"])
 def claim_accept_suggestion(request, claim_id):
     """Propose the verdict carried over from the earlier matching claim (second review still applies)."""
-    return _detail(workflow.claim_accept_suggestion(claim=_claim(request, claim_id), user=request.user))
+    return _detail(workflow.claim_accept_suggestion(claim=_claim(request, claim_id, permissions.PROPOSE), user=request.user))
 
 
 @api_view(["GET", "POST"])
 def claim_comments(request, claim_id):
-    claim = _claim(request, claim_id)
+    claim = _claim(request, claim_id, permissions.COMMENT if request.method == "POST" else None)
     if request.method == "POST":
         data = _valid(TextInSerializer, request.data)
         comment = workflow.claim_comment(claim=claim, user=request.user, text=data["text"])
@@ -182,7 +186,7 @@ def claim_comments(request, claim_id):
 
 @api_view(["GET", "POST"])
 def claim_evidence(request, claim_id):
-    claim = _claim(request, claim_id)
+    claim = _claim(request, claim_id, permissions.COMMENT if request.method == "POST" else None)
     if request.method == "POST":
         data = _valid(EvidenceInSerializer, request.data)
         ev = workflow.claim_add_evidence(claim=claim, user=request.user, **data)
@@ -199,6 +203,7 @@ def match_decision(request, match_id):
         from claims.errors import NotFound
 
         raise NotFound(f"no match with id {match_id}") from None
+    permissions.check(request.user, permissions.DECIDE_MATCH, match.claim)
     data = _valid(DecisionInSerializer, request.data)
     made = workflow.match_decide(match=match, user=request.user, decision=data["decision"])
     return Response({"id": made.pk, "match": match.pk, "decision": made.decision, "score": made.score},
@@ -207,14 +212,15 @@ def match_decision(request, match_id):
 
 @api_view(["GET"])
 def claim_audit(request, claim_id):
-    """The claim's audit records, oldest first (read only)."""
-    return Response(AuditRecordSerializer(selectors.audit_for_claim(claim_id=claim_id), many=True).data)
+    """The claim's audit records, oldest first (read only; a claim's own history is open to every role)."""
+    claim = _claim(request, claim_id, permissions.VIEW_AUDIT)
+    return Response(AuditRecordSerializer(selectors.audit_for_claim(claim_id=claim.pk), many=True).data)
 
 
 @api_view(["GET"])
 def audit_export(request):
     """Editors: audit records as JSON or CSV (?as=csv), filtered by ?claim=, ?user=, ?since=, ?until=."""
-    permissions.check(request.user, permissions.EXPORT)
+    permissions.check(request.user, permissions.VIEW_AUDIT)
     params = request.query_params
     records = selectors.audit_records(claim_id=params.get("claim"), username=params.get("user"),
                                       since=params.get("since"), until=params.get("until"))
