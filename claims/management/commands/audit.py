@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims import selectors
+from claims import permissions, selectors
 from claims.audit import audit_export, audit_verify
 from claims.errors import ClaimdeskError
 
@@ -21,8 +21,15 @@ class Command(BaseCommand):
         parser.add_argument("--since", help="ISO 8601 date or date-time (inclusive)")
         parser.add_argument("--until", help="ISO 8601 date or date-time (exclusive)")
         parser.add_argument("-o", "--output")
+        parser.add_argument("--as-user", help="run on behalf of this user: refused unless they may read the "
+                                              "audit trail (editors); --user filters by actor")
 
     def handle(self, *args, **opts):
+        if opts["as_user"]:  # without it the server operator reads the trail, as before
+            try:
+                permissions.check_username(opts["as_user"], permissions.VIEW_AUDIT)
+            except ClaimdeskError as exc:
+                raise CommandError(exc.message) from None
         if opts["action"] == "verify":
             result = audit_verify()
             if result.broken is not None:

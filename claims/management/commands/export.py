@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims import exports, selectors
+from claims import exports, permissions, selectors
 from claims.errors import ClaimdeskError
 
 
@@ -15,10 +15,13 @@ class Command(BaseCommand):
         parser.add_argument("--format", required=True, choices=exports.FORMATS)
         parser.add_argument("--article", help="only this article's claims")
         parser.add_argument("-o", "--output", help="write to this file (default: standard output)")
+        parser.add_argument("--as-user", help="export on behalf of this user: refused unless they may export (editors)")
 
     def handle(self, *args, **opts):
         try:
-            content = exports.export(opts["format"], selectors.claims_for_export(article_id=opts["article"]))
+            # Without --as-user the server operator exports, as before.
+            user = permissions.check_username(opts["as_user"], permissions.EXPORT) if opts["as_user"] else None
+            content = exports.export(opts["format"], selectors.claims_for_export(article_id=opts["article"], user=user))
         except ClaimdeskError as exc:
             raise CommandError(exc.message) from None
         if opts["output"]:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims import selectors, services
+from claims import permissions, selectors, services
 from claims.audit import audit_door
 from claims.errors import ClaimdeskError
 from claims.ingestion import decode_bytes
@@ -23,14 +23,18 @@ class Command(BaseCommand):
         parser.add_argument("--source", default="", help="source or outlet, e.g. 'Reuters'")
         parser.add_argument("--url", default="", help="the article's URL")
         parser.add_argument("--published", default=None, help="publication date, YYYY-MM-DD")
-        parser.add_argument("--user", default=None, help="username to record as the actor")
+        parser.add_argument("--user", default=None, help="username to record as the actor; refused unless they may add articles (editors)")
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--sync", action="store_true", help="extract and match in this process, now")
         mode.add_argument("--wait", action="store_true", help="queue, then wait for the workers to finish")
         parser.add_argument("--timeout", type=float, default=900, help="seconds --wait waits at most")
 
     def handle(self, *args, **opts):
-        user = selectors.user_get_by_username(username=opts["user"]) if opts["user"] else None
+        # Without --user the server operator ingests, as before; with it, that user must be allowed.
+        try:
+            user = permissions.check_username(opts["user"], permissions.INGEST) if opts["user"] else None
+        except ClaimdeskError as exc:
+            raise CommandError(exc.message) from None
         # Validate every file before storing any, so a bad file leaves nothing half-written.
         prepared = []
         errors = []
