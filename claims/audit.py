@@ -92,13 +92,25 @@ def record_hash(*, prev_hash: str, at, actor_username: str, door: str, request_i
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def lock_chain() -> None:
+    """Take the audit chain's lock for the rest of the current transaction.
+
+    Every audited write takes it *first*, before any row lock, so all writers lock in one order
+    (chain, then rows) and two of them can never wait on each other. On SQLite the IMMEDIATE
+    transaction already serialises writers; the call is a no-op there. Taking it twice is harmless.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_chain must be called inside a transaction")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+
+
 def audit_record(*, actor, action: str, obj, changes: dict) -> AuditRecord:
     """Append one record to the trail. Must run inside the transaction of the change itself."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the transaction of the change it records")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    lock_chain()
     ctx = _context.get()
     prev = AuditRecord.objects.order_by("-id").values_list("hash", flat=True).first() or ""
     at = timezone.now()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from .errors import InvalidInput, NotFound
 from .matching import ClaimRecord, decode_embedding
@@ -94,6 +94,25 @@ def _record(row) -> ClaimRecord:
                        published=published)
 
 
+def claim_ids_with_work(*, ids) -> set[int]:
+    """Of these claims, the ones somebody has worked on: assigned (now or ever), proposed, published,
+    commented, given evidence, a match confirmed or rejected, or a verdict inherited by a later claim.
+    Reprocessing never deletes these."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    worked = (
+        Q(assignee__isnull=False) | ~Q(state=Claim.State.UNREVIEWED) | ~Q(verdict=Claim.Verdict.UNREVIEWED)
+        | ~Q(proposed_verdict="") | Q(assignments__isnull=False) | Q(comments__isnull=False)
+        | Q(evidence__isnull=False) | Q(matches__decisions__isnull=False)
+        | Q(later_matches__decisions__isnull=False) | Q(inheritors__isnull=False)
+    )
+    found = set()
+    for chunk in range(0, len(ids), 500):
+        found |= set(Claim.objects.filter(worked, pk__in=ids[chunk:chunk + 500]).values_list("pk", flat=True))
+    return found
+
+
 def claim_records_after(*, after_id: int, batch_size: int = 5000):
     """Stored claims with id > ``after_id`` as plain matching records, oldest first; each carries its
     article's headline (words and vector) and publication date, which the matching ranks with."""
@@ -143,10 +162,13 @@ def _as_datetime(value, what):
     if isinstance(value, dt.datetime):
         stamp = value
     else:
-        stamp = parse_datetime(str(value))
-        if stamp is None:
-            day = parse_date(str(value))
-            stamp = dt.datetime.combine(day, dt.time()) if day else None
+        try:  # well-formed but impossible ("2023-02-30", "T25:00") raises ValueError
+            stamp = parse_datetime(str(value))
+            if stamp is None:
+                day = parse_date(str(value))
+                stamp = dt.datetime.combine(day, dt.time()) if day else None
+        except ValueError:
+            stamp = None
     if stamp is None:
         raise InvalidInput(f"{what} must be an ISO 8601 date or date-time, got {value!r}")
     if timezone.is_naive(stamp):

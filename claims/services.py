@@ -17,9 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from . import permissions, selectors, workflow
-from .audit import audit_record, diff
-from .errors import InvalidInput
+from . import permissions, processing, selectors, workflow
+from .audit import audit_record, diff, lock_chain
+from .errors import InvalidInput, InvalidTransition
 from .extraction import extract_claims
 from .ingestion import clean_body, clean_url, content_hash, title_from_body
 from .matching import MatchIndex, encode_embedding, match_vectors
@@ -51,10 +51,13 @@ def _parse_published(value):
     if isinstance(value, dt.date):
         return value
     text = str(value).strip()
-    parsed = parse_date(text)
-    if parsed is None:
-        stamp = parse_datetime(text)
-        parsed = stamp.date() if stamp else None
+    try:  # well-formed but impossible ("2023-02-30", "T25:00") raises ValueError
+        parsed = parse_date(text)
+        if parsed is None:
+            stamp = parse_datetime(text)
+            parsed = stamp.date() if stamp else None
+    except ValueError:
+        parsed = None
     if parsed is None:
         raise InvalidInput(f"published must be a date like 2023-03-13, got {value!r}")
     return parsed
@@ -127,63 +130,60 @@ def _on_commit_queue(article_id, result: IngestResult | None = None):
         result.queue_error = error
 
 
-def article_queue(*, article_id) -> str:
-    """Send an article to the workers. Returns "" or the reason it could not be queued."""
-    from .tasks import extract_article
+def article_queue(*, article_id, countdown: float = 0) -> str:
+    """Send an article's next stage to the workers: extraction when it is ``queued``, matching when
+    ``extracted``. Returns "" or the reason it could not be sent (the article is kept either way,
+    and the sweep sends it once the broker is back)."""
+    from .tasks import extract_article, match_article
 
+    status = Article.objects.filter(pk=article_id).values_list("status", flat=True).first()
+    task = {Article.Status.QUEUED: extract_article, Article.Status.EXTRACTED: match_article}.get(status)
+    if task is None:
+        return ""
     try:
-        extract_article.apply_async(
+        task.apply_async(
             args=[article_id],
+            countdown=countdown or None,
             retry=True,
             retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
         )
     except Exception as exc:  # the broker is down: keep the article, say why
         message = f"could not queue for processing, the broker is unavailable ({exc.__class__.__name__}: {exc})"
         log.warning("article %s: %s", article_id, message)
-        Article.objects.filter(pk=article_id).update(error=message)
+        Article.objects.filter(pk=article_id, status=status).update(error=message, queued_at=None)
         return message
-    Article.objects.filter(pk=article_id).exclude(error="").update(error="")
+    Article.objects.filter(pk=article_id, status=status).update(error="", queued_at=timezone.now())
     return ""
 
 
 def article_requeue(*, article, user=None) -> str:
-    """Put a failed or stuck article back in the queue (its claims are re-extracted from scratch)."""
+    """Process an article again: extraction reconciles its claims by span, keeping every claim that
+    someone has worked on (see ``_claims_reconcile``).
+
+    Refused while a worker holds the article (extracting or matching under a live lease); an
+    article whose worker died (lease expired) may be re-queued at once.
+    """
     if user is not None:
         permissions.check(user, permissions.INGEST)
     with transaction.atomic():
+        lock_chain()
         locked = Article.objects.select_for_update().get(pk=article.pk)
-        if locked.status == Article.Status.DONE:
-            raise InvalidInput(f"article {locked.pk} is already processed")
-        before = {"status": locked.status}
-        ClaimMatch.objects.filter(claim__article=locked).delete()
-        if not Claim.objects.filter(article=locked).exclude(verdict=Claim.Verdict.UNREVIEWED).exists():
-            Claim.objects.filter(article=locked).delete()
+        in_flight = locked.status in (Article.Status.EXTRACTING, Article.Status.MATCHING)
+        if in_flight and locked.lease_expires and locked.lease_expires > timezone.now():
+            raise InvalidTransition(
+                f"article {locked.pk} is being processed right now ({locked.get_status_display().lower()}); "
+                "re-queue it once it is done or failed")
+        before = {"status": locked.status, "error": locked.error, "attempts": locked.attempts}
         locked.status = Article.Status.QUEUED
         locked.error = ""
-        locked.save(update_fields=["status", "error"])
-        audit_record(actor=user, action="article.requeue", obj=locked, changes=diff(before, {"status": locked.status}))
+        locked.lease_owner, locked.lease_expires, locked.attempts, locked.queued_at = "", None, 0, None
+        locked.save(update_fields=["status", "error", "lease_owner", "lease_expires", "attempts", "queued_at"])
+        audit_record(actor=user, action="article.requeue", obj=locked,
+                     changes=diff(before, {"status": locked.status, "error": "", "attempts": 0}))
     return article_queue(article_id=locked.pk)
 
 
 # --- processing (the same code runs in tasks and in ``ingest --sync``) ---------------------------------
-
-
-def _claim_status(article_id, *, current, new) -> bool:
-    """Take the work: a conditional update, so a redelivered task finds nothing to do."""
-    return Article.objects.filter(pk=article_id, status=current).update(status=new) == 1
-
-
-def _fail(article_id, stage, exc):
-    message = f"{stage} failed: {exc.__class__.__name__}: {exc}"
-    log.exception("article %s: %s", article_id, message)
-    with transaction.atomic():
-        article = Article.objects.select_for_update().get(pk=article_id)
-        before = {"status": article.status}
-        article.status = Article.Status.FAILED
-        article.error = message[:2000]
-        article.save(update_fields=["status", "error"])
-        audit_record(actor=None, action=f"article.{stage}_failed", obj=article,
-                     changes=diff(before, {"status": article.status, "error": article.error}))
 
 
 def speaker_resolve(*, name: str, kind: str) -> Speaker:
@@ -195,13 +195,22 @@ def speaker_resolve(*, name: str, kind: str) -> Speaker:
     """
     name = name.strip()[:300]
     kind = kind or Speaker.Kind.ORGANISATION
+    with transaction.atomic():
+        # Aliases are read, merged and written back: two workers resolving spellings of one person at
+        # once must not overwrite each other. The chain lock (taken first, the one lock order)
+        # serialises them on PostgreSQL; SQLite's IMMEDIATE transactions already do.
+        lock_chain()
+        return _speaker_resolve_locked(name=name, kind=kind)
+
+
+def _speaker_resolve_locked(*, name: str, kind: str) -> Speaker:
     exact = Speaker.objects.filter(name=name, kind=kind).first()
     if exact or kind != Speaker.Kind.PERSON:
         return exact or Speaker.objects.get_or_create(name=name, kind=kind, defaults={"key": speaker_key(name)})[0]
     key = speaker_key(name)
     first = fold(name_parts(name)[0]) if name_parts(name) else ""
     candidates = Speaker.objects.filter(kind=kind).filter(Q(key=key) | Q(key=first) | Q(name__istartswith=name + " "))
-    for speaker in candidates.order_by("id"):
+    for speaker in candidates.select_for_update().order_by("id"):
         if any(same_person(name, known) for known in [speaker.name, *speaker.aliases]):
             if name != speaker.name and name not in speaker.aliases:
                 if len(name_parts(name)) > len(name_parts(speaker.name)):
@@ -225,52 +234,81 @@ def _speaker_for(name, kind, cache):
     return cache[cache_key]
 
 
-def article_extract(*, article_id) -> bool:
+def article_extract(*, article_id, owner: str | None = None) -> bool:
     """Split a queued article into claims with speakers, attribution, check-worthiness, embeddings.
 
-    Runs only on an article in ``queued`` state (claimed by a conditional update); a failure marks
-    the article ``failed`` with the reason and writes nothing half-way.
+    Runs under the article's lease (``claims.processing``): taken from ``queued`` (or from a worker
+    that died), renewed while spaCy and the encoders work, and checked again in the one transaction
+    that writes the claims, so a stage is never done twice. A failure marks the article ``failed``
+    with the reason and writes nothing half-way.
     """
-    if not _claim_status(article_id, current=Article.Status.QUEUED, new=Article.Status.EXTRACTING):
+    owner = owner or processing.new_owner()
+    if not processing.lease_take(article_id, waiting=Article.Status.QUEUED, owner=owner):
         return False
+    working = Article.Status.EXTRACTING
     try:
-        article = Article.objects.get(pk=article_id)
-        extraction = extract_claims(article.body, title=article.title)
-        headline = encode_embedding(match_vectors([article.title])[0]) if article.title.strip() else None
+        with processing.lease_renewed(article_id, owner):
+            article = Article.objects.get(pk=article_id)
+            extraction = extract_claims(article.body, title=article.title)
+            headline = encode_embedding(match_vectors([article.title])[0]) if article.title.strip() else None
         with transaction.atomic():
-            speakers = {}
-            Claim.objects.bulk_create(
-                [
-                    Claim(
-                        article=article,
-                        start=c.start,
-                        end=c.end,
-                        text=c.text,
-                        speaker=_speaker_for(c.speaker, c.speaker_kind, speakers),
-                        attribution=c.attribution,
-                        checkworthiness=c.checkworthiness,
-                        checkworthiness_reasons=c.reasons,
-                        quantities=c.quantities,
-                        embedding=encode_embedding(c.embedding),
-                        match_embedding=encode_embedding(c.match_embedding),
-                    )
-                    for c in extraction.claims
-                ]
-            )
-            Article.objects.filter(pk=article_id).update(status=Article.Status.EXTRACTED,
-                                                         headline_embedding=headline)
-            article.status = Article.Status.EXTRACTED
-            audit_record(
-                actor=None,
-                action="article.extract",
-                obj=article,
-                changes={"status": [Article.Status.EXTRACTING, Article.Status.EXTRACTED],
-                         "claims": [0, len(extraction.claims)]},
-            )
+            locked = processing.lease_locked(article_id, working=working, owner=owner)
+            if locked is None:
+                log.warning("article %s: lease lost before the claims were written; nothing written", article_id)
+                return False
+            counts = _claims_reconcile(locked, extraction.claims)
+            Article.objects.filter(pk=article_id).update(status=Article.Status.EXTRACTED, headline_embedding=headline,
+                                                         queued_at=None, **processing.lease_release_fields())
+            audit_record(actor=None, action="article.extract", obj=locked,
+                         changes={"status": [working, Article.Status.EXTRACTED],
+                                  "claims": [counts.pop("before"), counts.pop("after")], **counts})
     except Exception as exc:
-        _fail(article_id, "extraction", exc)
+        processing.stage_fail(article_id, working=working, owner=owner, exc=exc)
         return False
     return True
+
+
+def _claims_reconcile(article: Article, extracted) -> dict:
+    """Store a fresh extraction over the article's existing claims, by span, losing nobody's work.
+
+    Claims anyone has worked on (``selectors.claim_ids_with_work``) are kept as they are, and new
+    claims overlapping them are dropped; an untouched claim over the same span is updated in place
+    (its id and the matches of later articles to it survive); other untouched claims are deleted and
+    listed in the returned changes, which go into the audit record.
+    """
+    existing = list(Claim.objects.filter(article=article).order_by("start", "id"))
+    worked = selectors.claim_ids_with_work(ids=[c.pk for c in existing])
+    kept = [c for c in existing if c.pk in worked]
+    untouched = {(c.start, c.end): c for c in existing if c.pk not in worked}
+    speakers, create, update = {}, [], []
+    for c in extracted:
+        if any(c.start < k.end and k.start < c.end for k in kept):
+            continue
+        fields = dict(
+            text=c.text, speaker=_speaker_for(c.speaker, c.speaker_kind, speakers), attribution=c.attribution,
+            checkworthiness=c.checkworthiness, checkworthiness_reasons=c.reasons, quantities=c.quantities,
+            embedding=encode_embedding(c.embedding), match_embedding=encode_embedding(c.match_embedding),
+        )
+        same_span = untouched.pop((c.start, c.end), None)
+        if same_span is not None:
+            for name, value in fields.items():
+                setattr(same_span, name, value)
+            update.append(same_span)
+        else:
+            create.append(Claim(article=article, start=c.start, end=c.end, **fields))
+    replaced = sorted(untouched.values(), key=lambda c: c.start)
+    if replaced:
+        Claim.objects.filter(pk__in=[c.pk for c in replaced]).delete()
+    if update:
+        Claim.objects.bulk_update(update, ["text", "speaker", "attribution", "checkworthiness",
+                                           "checkworthiness_reasons", "quantities", "embedding", "match_embedding"])
+    Claim.objects.bulk_create(create)
+    changes = {"before": len(existing), "after": len(kept) + len(update) + len(create)}
+    if existing:
+        changes |= {"kept": [None, sorted(worked)], "updated": [None, len(update)], "added": [None, len(create)],
+                    "replaced": [[{"id": c.pk, "start": c.start, "end": c.end, "text": c.text[:120]}
+                                  for c in replaced], None]}
+    return changes
 
 
 _index = MatchIndex()
@@ -337,30 +375,40 @@ def matching_index_reset():
         _index = MatchIndex(exact_limit=settings.CLAIMDESK_MATCH_EXACT_LIMIT)
 
 
-def article_match(*, article_id) -> bool:
-    """Match every claim of an extracted article against all stored claims of other articles."""
-    if not _claim_status(article_id, current=Article.Status.EXTRACTED, new=Article.Status.MATCHING):
+def article_match(*, article_id, owner: str | None = None) -> bool:
+    """Match every claim of an extracted article against all stored claims of other articles.
+
+    Runs under the article's lease like extraction; the matches, the carried-over suggestions and
+    ``done`` are written in one transaction that checks the lease first.
+    """
+    owner = owner or processing.new_owner()
+    if not processing.lease_take(article_id, waiting=Article.Status.EXTRACTED, owner=owner):
         return False
+    working = Article.Status.MATCHING
     try:
-        index = matching_index_refresh()
-        rows = []
-        for rec in selectors.claim_records_for_article(article_id=article_id):
-            for m in index.search(rec, exclude_article=article_id):
-                rows.append(ClaimMatch(claim_id=rec.id, earlier_id=m.claim_id, score=m.score, kind=m.kind,
-                                       lexical=m.lexical, semantic=m.semantic, reason=m.reason[:200]))
-        # The index may still hold claims deleted since it loaded them (a re-queued article).
-        alive = set(Claim.objects.filter(pk__in={r.earlier_id for r in rows}).values_list("pk", flat=True))
-        rows = [r for r in rows if r.earlier_id in alive]
+        with processing.lease_renewed(article_id, owner):
+            index = matching_index_refresh()
+            rows = []
+            for rec in selectors.claim_records_for_article(article_id=article_id):
+                for m in index.search(rec, exclude_article=article_id):
+                    rows.append(ClaimMatch(claim_id=rec.id, earlier_id=m.claim_id, score=m.score, kind=m.kind,
+                                           lexical=m.lexical, semantic=m.semantic, reason=m.reason[:200]))
         with transaction.atomic():
+            article = processing.lease_locked(article_id, working=working, owner=owner)
+            if article is None:
+                log.warning("article %s: lease lost before the matches were written; nothing written", article_id)
+                return False
+            # The index may still hold claims deleted since it loaded them (a re-queued article).
+            alive = set(Claim.objects.filter(pk__in={r.earlier_id for r in rows}).values_list("pk", flat=True))
+            rows = [r for r in rows if r.earlier_id in alive]
             ClaimMatch.objects.bulk_create(rows, ignore_conflicts=True)
             workflow.carry_over_suggestions(article_id=article_id)
-            now = timezone.now()
-            Article.objects.filter(pk=article_id).update(status=Article.Status.DONE, processed_at=now, error="")
-            article = Article.objects.get(pk=article_id)
+            Article.objects.filter(pk=article_id).update(status=Article.Status.DONE, processed_at=timezone.now(),
+                                                         error="", queued_at=None, **processing.lease_release_fields())
             audit_record(actor=None, action="article.match", obj=article,
-                         changes={"status": [Article.Status.MATCHING, Article.Status.DONE], "matches": [0, len(rows)]})
+                         changes={"status": [working, Article.Status.DONE], "matches": [0, len(rows)]})
     except Exception as exc:
-        _fail(article_id, "matching", exc)
+        processing.stage_fail(article_id, working=working, owner=owner, exc=exc)
         return False
     return True
 

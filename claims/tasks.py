@@ -1,10 +1,10 @@
-"""Background work. Tasks take ids, re-read the rows, and are safe to run twice: each service
-claims its article with a conditional status update, so a redelivered task does nothing."""
+"""Background work. Tasks take ids, re-read the rows, and are safe to run twice or to be killed:
+each stage runs under the article's lease (``claims.processing``), and the periodic sweep hands
+back whatever a dead worker or a lost message left behind."""
 
 from celery import shared_task
-from django.db import transaction
 
-from . import services
+from . import processing, services
 from .audit import audit_door
 
 
@@ -13,7 +13,8 @@ def extract_article(article_id: int) -> bool:
     with audit_door("task"):
         done = services.article_extract(article_id=article_id)
     if done:
-        transaction.on_commit(lambda: match_article.delay(article_id))
+        # Sends matching; if the broker is down now, the sweep sends it later.
+        services.article_queue(article_id=article_id)
     return done
 
 
@@ -21,6 +22,14 @@ def extract_article(article_id: int) -> bool:
 def match_article(article_id: int) -> bool:
     with audit_door("task"):
         return services.article_match(article_id=article_id)
+
+
+@shared_task(name="claims.sweep_processing", ignore_result=True)
+def sweep_processing() -> dict:
+    """Run by Celery beat every ``CLAIMDESK_SWEEP_SECONDS``: expired leases, lost messages."""
+    with audit_door("task"):
+        result = processing.processing_sweep()
+    return {"returned": result.returned, "failed": result.failed, "resent": result.resent}
 
 
 @shared_task(name="claims.notify_user", ignore_result=True)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import permissions
-from .audit import audit_record, diff
+from .audit import audit_record, diff, lock_chain
 from .errors import InvalidInput, InvalidTransition, NotAllowed
 from .ingestion import clean_url
 from .models import Assignment, Claim, ClaimMatch, Comment, Evidence, MatchDecision
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 
 def _lock(claim) -> Claim:
+    """The claim's row, locked for this transaction, after the audit chain (the one lock order)."""
+    lock_chain()
     return Claim.objects.select_for_update().get(pk=claim.pk)
 
 
@@ -307,6 +309,8 @@ def carry_over_suggestions(*, article_id: int, user=None) -> int:
                                         earlier__state=Claim.State.PUBLISHED)
               .select_related("earlier").order_by("claim_id", "-score")):
         best.setdefault(m.claim_id, m)
+    if best:
+        lock_chain()
     for claim_id, m in best.items():
         claim = Claim.objects.select_for_update().get(pk=claim_id)
         if claim.state == Claim.State.PUBLISHED:

@@ -129,12 +129,13 @@ CLAIMDESK_MATCH_EXACT_LIMIT = int(os.environ.get("CLAIMDESK_MATCH_EXACT_LIMIT", 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -148,6 +149,34 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Processing that always finishes (claims/processing.py). A worker holds an article under a lease of
+# CLAIMDESK_LEASE_SECONDS, renewed every third of that while it works; the sweep runs every
+# CLAIMDESK_SWEEP_SECONDS (Celery beat) and hands expired leases back, so the articles of a worker
+# that died are taken by another within lease + sweep + backoff (about 100 s by default). After
+# CLAIMDESK_MAX_ATTEMPTS lost workers an article is failed with the reason; a waiting article whose
+# message was lost is sent again after CLAIMDESK_RESEND_AFTER_SECONDS.
+CLAIMDESK_LEASE_SECONDS = float(os.environ.get("CLAIMDESK_LEASE_SECONDS", 60))
+CLAIMDESK_SWEEP_SECONDS = float(os.environ.get("CLAIMDESK_SWEEP_SECONDS", 30))
+CLAIMDESK_MAX_ATTEMPTS = int(os.environ.get("CLAIMDESK_MAX_ATTEMPTS", 3))
+CLAIMDESK_RESEND_AFTER_SECONDS = float(os.environ.get("CLAIMDESK_RESEND_AFTER_SECONDS", 120))
+# Time limits: the soft one raises inside the task (the article is failed with the reason), the hard
+# one kills the pool child (its lease expires and the sweep retries it). Redis redelivers an
+# unacknowledged message after the visibility timeout, which must outlast the hard limit or a task
+# still running would be delivered twice (the lease would refuse the copy, but it wastes a worker).
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CLAIMDESK_TASK_TIME_LIMIT", 900))
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 60)
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = CELERY_TASK_TIME_LIMIT + 300
+CELERY_BEAT_SCHEDULE = {
+    "sweep-processing": {
+        "task": "claims.sweep_processing",
+        "schedule": CLAIMDESK_SWEEP_SECONDS,
+        # A sweep that waited longer than one period is stale: the next one is already on its way.
+        "options": {"expires": CLAIMDESK_SWEEP_SECONDS},
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
