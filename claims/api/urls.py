@@ -1,10 +1,9 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
-from . import views
+from . import auth, views
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", auth.token, name="api-token"),
     path("articles/", views.article_list, name="api-articles"),
     path("articles/<str:article_id>/", views.article_detail, name="api-article"),
     path("claims/", views.claim_list, name="api-claims"),
