@@ -139,25 +139,40 @@ class VerifyResult:
     checked: int
     broken: AuditRecord | None
     reason: str = ""
+    head: str = ""  # the hash of the newest record: keep it, and pass it to a later verify
+    head_id: int | None = None
+    truncated: bool = False  # a head given by the operator is no longer in the chain
 
 
-def audit_verify() -> VerifyResult:
-    """Walk the chain oldest first; report the first record whose content or link does not hold."""
+def audit_verify(*, expect_head: str = "") -> VerifyResult:
+    """Walk the chain oldest first; report the first record whose content or link does not hold.
+
+    The chain alone cannot show that its newest records were deleted (what is left still links up),
+    so ``expect_head`` takes a head printed by an earlier run: if no record carries that hash any
+    more, the trail was cut after it.
+    """
     prev = ""
     checked = 0
+    head_id = None
+    seen_expected = not expect_head
     for rec in AuditRecord.objects.order_by("id").iterator(chunk_size=2000):
         if rec.prev_hash != prev:
-            return VerifyResult(checked, rec, "its link to the previous record is broken")
+            return VerifyResult(checked, rec, "its link to the previous record is broken", prev, head_id)
         expected = record_hash(
             prev_hash=rec.prev_hash, at=rec.at, actor_username=rec.actor_username, door=rec.door,
             request_id=rec.request_id, action=rec.action, object_type=rec.object_type,
             object_id=rec.object_id, changes=rec.changes,
         )
         if expected != rec.hash:
-            return VerifyResult(checked, rec, "its content does not match its hash")
+            return VerifyResult(checked, rec, "its content does not match its hash", prev, head_id)
         prev = rec.hash
+        head_id = rec.pk
+        seen_expected = seen_expected or rec.hash == expect_head
         checked += 1
-    return VerifyResult(checked, None)
+    if not seen_expected:
+        return VerifyResult(checked, None, f"no record has the head {expect_head} kept from an earlier verify: "
+                            "records after it were deleted", prev, head_id, truncated=True)
+    return VerifyResult(checked, None, "", prev, head_id)
 
 
 AUDIT_COLUMNS = ["id", "at", "actor", "door", "request_id", "action", "object_type", "object_id", "changes",
