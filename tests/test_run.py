@@ -1,0 +1,186 @@
+"""``python -m factcheck.run`` (what `make run` execs) stops the web server, the worker and beat,
+pool children included, within ten seconds of Ctrl-C or TERM, and when one of them dies."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+STOP_WITHIN = 10.0
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _alive(pid):
+    """Running (a zombie counts as gone: it holds no port and runs nothing)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _descendants(pid):
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _sigint_ignored(pid):
+    status = Path(f"/proc/{pid}/status").read_text()
+    ignored = int(re.search(r"^SigIgn:\s*([0-9a-f]+)$", status, re.M).group(1), 16)
+    return bool(ignored & (1 << (signal.SIGINT - 1)))
+
+
+@pytest.fixture(scope="module")
+def embedded_env(tmp_path_factory):
+    """The embedded default (SQLite and the filesystem broker) in a fresh var folder, migrated."""
+    var = tmp_path_factory.mktemp("run-var")
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "CLAIMDESK_ENV"}}
+    env["CLAIMDESK_VAR_DIR"] = str(var)
+    env["PYTHONUNBUFFERED"] = "1"
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
+                   capture_output=True, timeout=300)
+    return env
+
+
+class Running:
+    def __init__(self, supervisor_pid, port, log):
+        self.pid, self.port, self.log = supervisor_pid, port, log
+
+    def text(self):
+        return self.log.read_text(errors="replace")
+
+    def started(self):
+        return {name: int(pid) for name, pid in re.findall(r"\[run\] started (\w+) \(pid (\d+)\)", self.text())}
+
+    def wait_until_up(self, timeout=120):
+        """Port answering, worker with its pool child, beat with its schedule file; returns every pid."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            started = self.started()
+            if (len(started) == 3 and _port_open(self.port) and _descendants(started["worker"])
+                    and "beat: Starting..." in self.text()):
+                return {self.pid, *started.values(), *_descendants(started["worker"])}
+            assert _alive(self.pid), f"supervisor died while starting:\n{self.text()}"
+            time.sleep(0.3)
+        pytest.fail(f"not up within {timeout} s:\n{self.text()}")
+
+    def assert_all_gone(self, pids, since):
+        deadline = since + STOP_WITHIN
+        while time.monotonic() < deadline and any(_alive(p) for p in pids):
+            time.sleep(0.1)
+        left = [p for p in pids if _alive(p)]
+        assert not left, f"still running {time.monotonic() - since:.1f} s after the signal: {left}\n{self.text()}"
+        assert not _port_open(self.port)
+
+
+def _start(env, tmp_path, *, via_shell=False):
+    port = _free_port()
+    log = tmp_path / "run.log"
+    argv = [sys.executable, "-m", "factcheck.run", "--port", str(port), "--concurrency", "1"]
+    if via_shell:
+        # A script starting it in the background: without job control, sh starts background jobs
+        # with SIGINT (and SIGQUIT) ignored, which is how the old web server came to ignore Ctrl-C.
+        cmd = " ".join(argv) + f" >{log} 2>&1 & echo $!; wait"
+        shell = subprocess.Popen(["sh", "-c", cmd], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        pid = int(shell.stdout.readline())
+        return Running(pid, port, log), shell
+    with open(log, "w") as out:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return Running(proc.pid, port, log), proc
+
+
+def _cleanup(running, proc):
+    if proc.poll() is None:
+        os.kill(running.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+    for pid in running.started().values():
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_signal_ends_web_worker_and_beat_within_ten_seconds(embedded_env, tmp_path, sig):
+    running, proc = _start(embedded_env, tmp_path)
+    try:
+        pids = running.wait_until_up()
+        assert len(pids) >= 5  # supervisor, web, worker, its pool child, beat
+        sent = time.monotonic()
+        os.kill(running.pid, sig)
+        running.assert_all_gone(pids, sent)
+        assert proc.wait(timeout=1) == 0
+        assert f"{signal.Signals(sig).name} received; stopping" in running.text()
+    finally:
+        _cleanup(running, proc)
+
+
+def test_sigint_stops_everything_when_a_shell_started_it_with_sigint_ignored(embedded_env, tmp_path):
+    # The control: a background job of `sh -c` really does start with SIGINT ignored here.
+    probe = subprocess.Popen(["sh", "-c", "sleep 30 & echo $!; wait"], stdout=subprocess.PIPE, text=True)
+    sleeper = int(probe.stdout.readline())
+    try:
+        assert _sigint_ignored(sleeper)
+    finally:
+        os.kill(sleeper, signal.SIGKILL)
+        probe.wait(timeout=5)
+
+    running, shell = _start(embedded_env, tmp_path, via_shell=True)
+    try:
+        pids = running.wait_until_up()
+        assert not _sigint_ignored(running.pid)  # it installed its own handler
+        assert not any(_sigint_ignored(p) for p in running.started().values())  # children start with the default
+        sent = time.monotonic()
+        os.kill(running.pid, signal.SIGINT)
+        running.assert_all_gone(pids, sent)
+        shell.wait(timeout=5)
+    finally:
+        _cleanup(running, shell)
+
+
+def test_when_one_child_dies_the_others_are_stopped_and_it_exits_non_zero(embedded_env, tmp_path):
+    running, proc = _start(embedded_env, tmp_path)
+    try:
+        pids = running.wait_until_up()
+        sent = time.monotonic()
+        os.killpg(running.started()["beat"], signal.SIGKILL)
+        running.assert_all_gone(pids, sent)
+        assert proc.wait(timeout=1) != 0
+        assert "beat exited with status -9; stopping the others" in running.text()
+    finally:
+        _cleanup(running, proc)
