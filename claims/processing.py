@@ -218,7 +218,7 @@ def broker_pending() -> int | None:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1)
-            return conn.default_channel.queue_declare(queue=app.conf.task_default_queue, passive=True).message_count
+            return conn.default_channel.queue_declare(queue=app.conf.task_default_queue).message_count
     except Exception as exc:
         log.info("could not count the queue: %s", exc)
         return None

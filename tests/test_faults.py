@@ -43,7 +43,7 @@ def _assert_recovered(outcome):
 
 
 @pytest.mark.services
-@pytest.mark.parametrize("fault", ["pool-child", "worker", "redis"])
+@pytest.mark.parametrize("fault", ["worker", "redis"])
 def test_articles_are_finished_once_after_a_fault(fault, database_url, redis_server_binary, tmp_path):
     outcome = faults.run_fault(fault, database_url=database_url, workdir=tmp_path, articles=6, timeout=240)
     _assert_recovered(outcome)
