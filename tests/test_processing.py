@@ -303,3 +303,53 @@ def test_verify_with_a_kept_head_detects_deleted_newest_records(capsys):
     assert audit_verify().broken is None  # the chain that is left still links up...
     with pytest.raises(CommandError, match="audit trail truncated"):
         call_command("audit", "verify", "--expect-head", head)  # ...but the kept head is gone
+
+
+# --- one lock order; race-free speakers (PostgreSQL) -----------------------------------------------------
+
+
+def test_a_claim_row_lock_comes_after_the_audit_chain_lock(require_postgres):
+    from django.db import connection
+
+    from claims import workflow
+
+    from .factories import ClaimFactory
+
+    claim = ClaimFactory()
+    with transaction.atomic():
+        workflow._lock(claim)
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            assert cur.fetchone()[0] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_resolving_spellings_of_one_person_at_once_make_one_record(require_postgres, flushable_db):
+    import threading
+
+    from django.db import connection
+
+    from claims.models import Speaker
+
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def resolve(name):
+        try:
+            barrier.wait(5)
+            services.speaker_resolve(name=name, kind="person")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    names = ["Zelensky", "Volodymyr Zelensky", "Zelenskyy", "President Zelensky"]
+    threads = [threading.Thread(target=resolve, args=(n,)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    people = list(Speaker.objects.filter(kind="person"))
+    assert len(people) == 1, [(p.name, p.aliases) for p in people]
+    assert {"Zelensky", "Volodymyr Zelensky", "Zelenskyy"} <= {people[0].name, *people[0].aliases}
