@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 
 from .errors import InvalidInput
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HTML_HINT = re.compile(r"<\s*/?\s*(html|body|p|div|span|br|article|section|h[1-6]|a|script|style|!doctype)\b[^>]*>", re.I)
 _BLOCK_TAGS = {"p", "div", "br", "article", "section", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote",
@@ -85,6 +86,10 @@ def clean_body(raw: str | bytes, *, max_chars: int, name: str = "article body") 
     text = decode_bytes(raw, name=name) if isinstance(raw, (bytes, bytearray)) else str(raw)
     if "\x00" in text:
         raise InvalidInput(f"{name} looks like binary data (it contains NUL characters), not text")
+    surrogate = _SURROGATE.search(text)
+    if surrogate:  # a JSON "\ud800" escape decodes to one; no database or hash can encode it
+        raise InvalidInput(f"{name} is not valid Unicode: a lone surrogate U+{ord(surrogate.group()):04X} "
+                           f"at position {surrogate.start()}")
     if len(text) > max_chars:
         raise InvalidInput(
             f"{name} is too large: {len(text):,} characters, the limit is {max_chars:,}. Split it into several articles."
@@ -115,6 +120,9 @@ def title_from_body(body: str) -> str:
     return "Untitled"
 
 
+MAX_URL_CHARS = 2000
+
+
 def clean_url(url) -> str:
     """An http(s) URL, stripped; "" for none; ``InvalidInput`` for anything else."""
     from django.core.exceptions import ValidationError
@@ -123,6 +131,8 @@ def clean_url(url) -> str:
     url = (url or "").strip()
     if not url:
         return ""
+    if len(url) > MAX_URL_CHARS:  # URLValidator allows 2,048; the URL columns hold 2,000
+        raise InvalidInput(f"url is too long: {len(url):,} characters, the limit is {MAX_URL_CHARS:,}")
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:

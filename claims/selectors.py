@@ -173,6 +173,10 @@ def _as_datetime(value, what):
         raise InvalidInput(f"{what} must be an ISO 8601 date or date-time, got {value!r}")
     if timezone.is_naive(stamp):
         stamp = timezone.make_aware(stamp)
+    try:  # "9999-12-31T23:59-23:59" parses, but is past the last datetime in UTC
+        stamp.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise InvalidInput(f"{what} is out of range, got {value!r}") from None
     return stamp
 
 
