@@ -82,7 +82,8 @@ class Running:
         self.pid, self.port, self.log = supervisor_pid, port, log
 
     def text(self):
-        return self.log.read_text(errors="replace")
+        # Started from a shell, the log appears only once the shell has set up the redirection.
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def started(self):
         return {name: int(pid) for name, pid in re.findall(r"\[run\] started (\w+) \(pid (\d+)\)", self.text())}
@@ -155,6 +156,9 @@ def test_sigint_stops_everything_when_a_shell_started_it_with_sigint_ignored(emb
     probe = subprocess.Popen(["sh", "-c", "sleep 30 & echo $!; wait"], stdout=subprocess.PIPE, text=True)
     sleeper = int(probe.stdout.readline())
     try:
+        deadline = time.monotonic() + 10  # $! is known at fork; the dispositions count after exec
+        while not Path(f"/proc/{sleeper}/cmdline").read_bytes().startswith(b"sleep") and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert _sigint_ignored(sleeper)
     finally:
         os.kill(sleeper, signal.SIGKILL)
