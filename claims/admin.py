@@ -672,7 +672,16 @@ class AuditRecordAdmin(DeskAccess, admin.ModelAdmin):
         return f"{rec.object_type} #{rec.object_id}"
 
 
+_site_context = admin.site.each_context
+
+
+def desk_each_context(request):
+    """Every admin page knows which desk links to offer (the report only to those who may export)."""
+    return {**_site_context(request), "desk_can": {"export": permissions.allowed(request.user, permissions.EXPORT)}}
+
+
 admin.site.has_permission = desk_has_permission
+admin.site.each_context = desk_each_context
 admin.site.login_form = DeskAuthenticationForm
 admin.site.site_header = "Claimdesk"
 admin.site.site_title = "Claimdesk"

@@ -178,6 +178,12 @@ def test_viewer_index_lists_no_audit_records_but_editor_does(client, desk):
     assert b"Audit records" in client.get(reverse("admin:index")).content
 
 
+def test_index_offers_the_printable_report_only_to_those_who_may_export(client, desk):
+    for role, offered in (("viewer", False), ("reviewer", False), ("editor", True)):
+        client.force_login(desk["users"][role])
+        assert (reverse("report").encode() in client.get(reverse("admin:index")).content) is offered, role
+
+
 def test_article_page_lists_its_claims_without_model_permissions(client, desk):
     client.force_login(desk["users"]["viewer"])
     response = client.get(reverse("admin:claims_article_change", args=[desk["work"].article_id]))
