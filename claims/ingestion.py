@@ -120,6 +120,15 @@ def title_from_body(body: str) -> str:
     return "Untitled"
 
 
+def clean_text(text, *, name: str) -> str:
+    """Free text a person typed (a comment), stripped; ``InvalidInput`` for a NUL character, which a
+    form lets through and PostgreSQL cannot store."""
+    text = (text or "").strip()
+    if "\x00" in text:
+        raise InvalidInput(f"{name} contains a NUL character")
+    return text
+
+
 MAX_URL_CHARS = 2000
 
 

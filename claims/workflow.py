@@ -15,7 +15,7 @@ from django.utils import timezone
 from . import permissions
 from .audit import audit_record, diff, lock_chain
 from .errors import InvalidInput, InvalidTransition, NotAllowed
-from .ingestion import clean_url
+from .ingestion import clean_text, clean_url
 from .models import Assignment, Claim, ClaimMatch, Comment, Evidence, MatchDecision
 
 log = logging.getLogger(__name__)
@@ -176,6 +176,7 @@ def claim_approve(*, claim: Claim, user, comment: str = "") -> Claim:
     Editors only, never the person who proposed it. If the published verdict changes, claims that
     inherited the old one are flagged for re-review; claims matched ``same`` get it as a suggestion.
     """
+    comment = clean_text(comment, name="the comment")
     with transaction.atomic():
         locked = _lock(claim)
         _second_review_checks(user, locked, "approve")
@@ -234,7 +235,7 @@ def _suggest_to_later_claims(source: Claim, user):
 
 def claim_send_back(*, claim: Claim, user, comment: str) -> Claim:
     """Second review: return the proposal to the reviewer with a comment (required)."""
-    comment = (comment or "").strip()
+    comment = clean_text(comment, name="the comment")
     if not comment:
         raise InvalidInput("a comment is required to send a verdict back")
     with transaction.atomic():
@@ -255,7 +256,7 @@ def claim_send_back(*, claim: Claim, user, comment: str) -> Claim:
 
 def claim_comment(*, claim: Claim, user, text: str) -> Comment:
     """A comment on a claim, by its assignee or an editor."""
-    text = (text or "").strip()
+    text = clean_text(text, name="the comment")
     if not text:
         raise InvalidInput("a comment cannot be empty")
     permissions.check(user, permissions.COMMENT, claim)

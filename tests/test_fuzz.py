@@ -179,9 +179,14 @@ def _counts():
 # --- ingestion, directly ----------------------------------------------------------------------
 
 
+# title and source without NUL or lone surrogates: every door refuses those (DRF's and Django's form
+# fields), and the service trusts its callers for them
+FIELD_TEXT = st.one_of(STRINGISH, st.none()).map(
+    lambda s: s if s is None else s.replace("\x00", "").encode("utf-8", "replace").decode())
+
+
 @fuzz(3)
-@given(body=st.one_of(BODY, st.binary(max_size=300)), title=maybe(st.one_of(STRINGISH, st.none())),
-       source=maybe(st.one_of(STRINGISH, st.none())), url=maybe(URL_TEXT),
+@given(body=st.one_of(BODY, st.binary(max_size=300)), title=maybe(FIELD_TEXT), source=maybe(FIELD_TEXT), url=maybe(URL_TEXT),
        published=maybe(DATE))
 def test_article_ingest_stores_the_validated_body_or_refuses_cleanly(small_limit, db, body, title, source, url,
                                                                       published):
@@ -217,6 +222,18 @@ def test_impossible_published_date_is_refused_not_an_exception(db):
             services.article_validate(body="The council said so.", published=published)
 
 
+@pytest.mark.parametrize("step", ["comment", "send-back", "approve"])
+def test_admin_comment_with_a_nul_character_is_refused_with_a_message(client, editor, step):
+    # Django's forms refuse NUL, but these steps read request.POST directly; PostgreSQL cannot store it
+    client.force_login(editor)
+    claim = _claim_in("proposed" if step != "comment" else "in_review", editor, None)
+    comments, audits = Comment.objects.count(), AuditRecord.objects.count()
+    response = client.post(f"/admin/claims/claim/{claim.pk}/workflow/{step}/", {"comment": "a\x00b"})
+    assert response.status_code == 302
+    assert [m.message for m in get_messages(response.wsgi_request)] == ["the comment contains a NUL character"]
+    assert (Comment.objects.count(), AuditRecord.objects.count()) == (comments, audits)
+
+
 def test_body_with_a_lone_surrogate_is_refused_before_anything_is_stored(db):
     with pytest.raises(InvalidInput, match="lone surrogate U\\+D800 at position 4"):
         services.article_ingest(body="Some\ud800 words in a body.", queue=False)
@@ -245,9 +262,10 @@ def test_post_article_stores_or_answers_a_clear_4xx(small_limit, api, data):
 
 
 CREDENTIALS = st.fixed_dictionaries({
-    # (at most 255 characters: a longer one is the known 500 pinned by the xfail test below)
-    "username": maybe(st.one_of(st.just("fuzz-editor"), WRONG_TYPE, ANY_CHAR_TEXT.map(lambda s: s[:255]))),
-    "password": maybe(st.one_of(st.just("pw-for-tests-1"), VALUE)),
+    # (no lone surrogates, at most 255 characters: both are known 500s pinned by the xfail tests below)
+    "username": maybe(st.one_of(st.just("fuzz-editor"), WRONG_TYPE, st.text(max_size=255))),
+    "password": maybe(st.one_of(st.just("pw-for-tests-1"), WRONG_TYPE, st.text(), STRINGISH.map(
+        lambda s: s.encode("utf-8", "replace").decode()))),
 }).map(lambda d: {k: v for k, v in d.items() if v is not _MISSING})
 
 
@@ -274,6 +292,13 @@ def test_token_endpoint_refuses_a_body_that_is_not_an_object_with_400(db, body):
                    "claims/api/auth.py (another engineer's) should refuse it first")
 def test_token_endpoint_refuses_an_overlong_username_with_400(db, require_postgres):
     response = post_json(APIClient(), "/api/auth/token/", {"username": "u" * 300, "password": "x"})
+    assert response.status_code in (400, 401) and response.json()["detail"]
+
+
+@pytest.mark.xfail(strict=True, reason="found by test_token_endpoint_*: claims/api/auth.py (another engineer's) "
+                   "hands a username with a lone surrogate to authenticate(), whose query cannot encode it: 500")
+def test_token_endpoint_refuses_a_username_with_a_lone_surrogate_with_400(db):
+    response = post_json(APIClient(), "/api/auth/token/", {"username": "ed\ud800", "password": "x"})
     assert response.status_code in (400, 401) and response.json()["detail"]
 
 
