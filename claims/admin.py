@@ -511,7 +511,10 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
                 workflow.claim_accept_suggestion(claim=claim, user=user)
                 done = "Carried-over verdict proposed; it now awaits a second review."
             elif step in ("confirm-match", "reject-match"):
-                match = get_object_or_404(ClaimMatch, pk=request.POST.get("match"), claim=claim)
+                match_id = request.POST.get("match", "")
+                if not (match_id.isascii() and match_id.isdigit() and len(match_id) < 19):
+                    raise ClaimdeskError(f"match must be a match id, got {match_id!r}")
+                match = get_object_or_404(ClaimMatch, pk=int(match_id), claim=claim)
                 workflow.match_decide(match=match, user=user, decision=step.split("-")[0])
                 done = f"Match {step.split('-')[0]}ed."
             else:

@@ -174,7 +174,7 @@ def _as_datetime(value, what):
     if timezone.is_naive(stamp):
         stamp = timezone.make_aware(stamp)
     try:  # "9999-12-31T23:59-23:59" parses, but is past the last datetime in UTC
-        stamp.astimezone(dt.timezone.utc)
+        stamp.astimezone(dt.UTC)
     except OverflowError:
         raise InvalidInput(f"{what} is out of range, got {value!r}") from None
     return stamp

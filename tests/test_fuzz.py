@@ -262,8 +262,7 @@ def test_post_article_stores_or_answers_a_clear_4xx(small_limit, api, data):
 
 
 CREDENTIALS = st.fixed_dictionaries({
-    # (no lone surrogates, at most 255 characters: both are known 500s pinned by the xfail tests below)
-    "username": maybe(st.one_of(st.just("fuzz-editor"), WRONG_TYPE, st.text(max_size=255))),
+    "username": maybe(st.one_of(st.just("fuzz-editor"), WRONG_TYPE, st.text(max_size=400), STRINGISH)),
     "password": maybe(st.one_of(st.just("pw-for-tests-1"), WRONG_TYPE, st.text(), STRINGISH.map(
         lambda s: s.encode("utf-8", "replace").decode()))),
 }).map(lambda d: {k: v for k, v in d.items() if v is not _MISSING})
@@ -279,24 +278,17 @@ def test_token_endpoint_answers_a_token_or_a_clear_4xx(editor, data):
             assert response.json()["token"] == Token.objects.get(user=editor).key
 
 
-@pytest.mark.xfail(strict=True, reason="found by test_token_endpoint_*: claims/api/auth.py (another engineer's, in "
-                   "progress) calls request.data.get() on a body that is not a JSON object: 500")
 @pytest.mark.parametrize("body", [None, [], ["editor"], 5, "editor"])
 def test_token_endpoint_refuses_a_body_that_is_not_an_object_with_400(db, body):
     response = post_json(APIClient(), "/api/auth/token/", body)
     assert response.status_code == 400 and response.json()["detail"]
 
 
-@pytest.mark.xfail(strict=True, reason="found by test_token_endpoint_*: django-axes records a failed sign-in's "
-                   "username in a varchar(255), so a longer username is a DataError (500) on PostgreSQL; "
-                   "claims/api/auth.py (another engineer's) should refuse it first")
 def test_token_endpoint_refuses_an_overlong_username_with_400(db, require_postgres):
     response = post_json(APIClient(), "/api/auth/token/", {"username": "u" * 300, "password": "x"})
     assert response.status_code in (400, 401) and response.json()["detail"]
 
 
-@pytest.mark.xfail(strict=True, reason="found by test_token_endpoint_*: claims/api/auth.py (another engineer's) "
-                   "hands a username with a lone surrogate to authenticate(), whose query cannot encode it: 500")
 def test_token_endpoint_refuses_a_username_with_a_lone_surrogate_with_400(db):
     response = post_json(APIClient(), "/api/auth/token/", {"username": "ed\ud800", "password": "x"})
     assert response.status_code in (400, 401) and response.json()["detail"]
@@ -404,7 +396,6 @@ ADMIN_STEPS = ["assign", "propose", "approve", "send-back", "comment", "evidence
                "confirm-match", "reject-match", "unknown"]
 FORM_TEXT = st.one_of(st.text(st.characters(exclude_categories=("Cs",)), max_size=200), WORDY.map(
     lambda s: s.encode("utf-8", "replace").decode("utf-8", "replace")), st.just("\x00"))
-# "match" is only ever a number here: anything else is the known 500 pinned by the xfail test below.
 FORM = st.dictionaries(
     st.sampled_from(["assignee", "due", "verdict", "rationale", "evidence_url", "evidence_title", "no_evidence_found",
                      "comment", "url", "title", "note"]),
@@ -416,7 +407,7 @@ FORM = st.dictionaries(
 
 @fuzz(4)
 @given(step=st.sampled_from(ADMIN_STEPS), state=STATES, form=FORM, wrong_id=st.booleans(),
-       match=st.one_of(st.none(), st.integers(-3, 10**6)))
+       match=st.one_of(st.none(), st.integers(-3, 10**6), FORM_TEXT))
 def test_admin_workflow_posts_redirect_with_a_message_never_500(client, editor, step, state, form, wrong_id, match):
     RAN["POST /admin/claims/claim/<id>/workflow/<step>/"] += 1
     client.force_login(editor)
@@ -513,9 +504,6 @@ def test_same_article_posted_twice_at_once_is_stored_once(flushable_db, require_
         assert AuditRecord.objects.filter(action="article.ingest", object_id=str(new["id"])).count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="found by test_admin_workflow_posts_*: claims/admin.py workflow_view passes "
-                   "the posted match id to get_object_or_404 unchecked, so a non-number is a 500 (admin.py is not "
-                   "this change's to edit)")
 @pytest.mark.parametrize("match", ["", "abc", "1.5"])
 def test_admin_match_decision_with_a_non_numeric_match_id_is_refused_not_500(client, editor, match):
     client.force_login(editor)

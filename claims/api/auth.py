@@ -60,6 +60,14 @@ _Credentials = inline_serializer(
 )
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class TokenView(APIView):
     """POST: a token for ``username`` and ``password`` (a fresh one once the old has expired).
     DELETE: revoke the caller's token (sign out of the API)."""
@@ -75,9 +83,14 @@ class TokenView(APIView):
 
     @extend_schema(request=_Credentials, responses={200: _TokenOut})
     def post(self, request):
-        username, password = request.data.get("username"), request.data.get("password")
+        data = request.data if isinstance(request.data, dict) else {}
+        username, password = data.get("username"), data.get("password")
         if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-            raise InvalidInput("username and password are required")
+            raise InvalidInput("username and password are required (a JSON object with both)")
+        # Refused before authenticate(): no user has such a name, and django-axes would try to store
+        # it (a 255-character column) or the database to encode it (a lone surrogate).
+        if len(username) > 150 or not _encodable(username) or not _encodable(password) or "\x00" in username:
+            raise InvalidInput("unable to sign in with that username and password")
         # The Django request, not DRF's wrapper: django-axes marks a lockout on the object it is given.
         django_request = request._request
         user = authenticate(django_request, username=username, password=password)
