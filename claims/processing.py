@@ -239,22 +239,24 @@ def processing_sweep(*, now=None, send=None) -> SweepResult:
     send = send or services.article_queue
     now = now or timezone.now()
     result = SweepResult()
-    expired = (Article.objects.filter(status__in=list(WAITING_FOR), lease_expires__lt=now)
+    # No expiry at all: left by a release before leases (or a crash between the two updates).
+    lapsed = Q(lease_expires__lt=now) | Q(lease_expires__isnull=True)
+    expired = (Article.objects.filter(lapsed, status__in=list(WAITING_FOR))
                .values_list("pk", "status", "lease_owner")[:SWEEP_BATCH])
     backoff = {}
     for article_id, status, owner in expired:
         with transaction.atomic():
             lock_chain()
             article = (Article.objects.select_for_update()
-                       .filter(pk=article_id, status=status, lease_owner=owner, lease_expires__lt=now).first())
+                       .filter(lapsed, pk=article_id, status=status, lease_owner=owner).first())
             if article is None:
                 continue
             stage = STAGE_NAME[status]
             if article.attempts >= settings.CLAIMDESK_MAX_ATTEMPTS:
                 article.status = Status.FAILED
                 article.error = (f"{stage} gave up after {article.attempts} attempts: the worker processing it "
-                                 f"stopped each time (last {owner}, lease expired "
-                                 f"{article.lease_expires:%Y-%m-%d %H:%M:%S} UTC). Re-queue it to try again.")
+                                 f"stopped each time (last {owner or 'unknown'}, lease expired "
+                                 f"{article.lease_expires or now:%Y-%m-%d %H:%M:%S} UTC). Re-queue it to try again.")
                 result.failed.append(article_id)
             else:
                 article.status = WAITING_FOR[status]

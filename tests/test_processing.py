@@ -353,3 +353,11 @@ def test_two_workers_resolving_spellings_of_one_person_at_once_make_one_record(r
     people = list(Speaker.objects.filter(kind="person"))
     assert len(people) == 1, [(p.name, p.aliases) for p in people]
     assert {"Zelensky", "Volodymyr Zelensky", "Zelenskyy"} <= {people[0].name, *people[0].aliases}
+
+
+def test_sweep_recovers_an_article_stranded_without_a_lease_by_an_earlier_release():
+    article = _article(status="extracting", lease_owner="", lease_expires=None, attempts=0)
+    sent = []
+    processing.processing_sweep(send=lambda *, article_id, countdown: sent.append(article_id) or "")
+    article.refresh_from_db()
+    assert article.status == "queued" and sent == [article.pk]
