@@ -75,8 +75,9 @@ def looks_like_html(text: str) -> bool:
     return len(_HTML_HINT.findall(text[:20000])) >= 2
 
 
-def clean_body(raw: str | bytes, *, max_chars: int, name: str = "article body") -> str:
-    """The body as it will be stored: UTF-8 text, line ends normalised, HTML reduced to its text.
+def clean_body(raw: str | bytes, *, max_chars: int, name: str = "article body", reduce_html: bool = True) -> str:
+    """The body as it will be stored: UTF-8 text, line ends normalised, HTML reduced to its text
+    (unless ``reduce_html`` is false: text already extracted from a page by ``page_article``).
 
     Refuses (``InvalidInput``) binary data, invalid UTF-8, a body with no words, and a body over
     ``max_chars``.
@@ -95,13 +96,35 @@ def clean_body(raw: str | bytes, *, max_chars: int, name: str = "article body") 
             f"{name} is too large: {len(text):,} characters, the limit is {max_chars:,}. Split it into several articles."
         )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if looks_like_html(text):
+    if reduce_html and looks_like_html(text):
         text = html_to_text(text)
     text = _CONTROL.sub("", text)
     text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
     if not re.search(r"\w{2,}", text):
         raise InvalidInput(f"{name} is empty: it has no words (only whitespace, markup or punctuation)")
     return text
+
+
+def page_article(raw: str | bytes, *, max_chars: int, max_page_chars: int, url: str = "", name: str = "page"):
+    """A web page's article (``claims.html.PageArticle``) with its body cleaned as ``clean_body`` does.
+
+    Refuses (``InvalidInput``) binary or non-UTF-8 data, a page over ``max_page_chars``, and a page
+    in which no article text was found.
+    """
+    from .html import extract_page
+
+    if raw is None:
+        raise InvalidInput(f"{name} is missing")
+    markup = decode_bytes(raw, name=name) if isinstance(raw, (bytes, bytearray)) else str(raw)
+    if "\x00" in markup or _SURROGATE.search(markup):
+        raise InvalidInput(f"{name} is not valid text (NUL characters or lone surrogates)")
+    if len(markup) > max_page_chars:
+        raise InvalidInput(f"{name} is too large: {len(markup):,} characters, the limit is {max_page_chars:,}")
+    article = extract_page(markup, url=url)
+    if not re.search(r"\w{2,}", article.body):
+        raise InvalidInput(f"{name} has no article text that could be found (menus, links and forms only)")
+    article.body = clean_body(article.body, max_chars=max_chars, name=f"{name} text", reduce_html=False)
+    return article
 
 
 def content_hash(body: str) -> str:
