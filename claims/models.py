@@ -21,6 +21,8 @@ class Article(models.Model):
     source = models.CharField("source / outlet", max_length=200, blank=True)
     url = models.URLField("URL", max_length=2000, blank=True)
     published = models.DateField(null=True, blank=True)
+    byline = models.CharField(max_length=300, blank=True, help_text="The author(s) a web page names.")
+    raw_html = models.TextField(blank=True, editable=False, help_text="The page as it arrived, for provenance.")
     content_hash = models.CharField(
         max_length=64, unique=True, editable=False, help_text="SHA-256 of the normalised body; one article per body."
     )
@@ -329,3 +331,85 @@ class AuditRecord(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username or 'system'} {self.action} {self.object_type}#{self.object_id}"
+
+
+# --- articles from the web: links and feeds (services in ``claims.sources``) ---------------------------
+
+
+class Feed(models.Model):
+    """An RSS or Atom feed the desk follows; polled by ``claims.poll_feeds`` (Celery beat)."""
+
+    url = models.URLField("URL", max_length=2000)
+    url_key = models.CharField(max_length=64, unique=True, editable=False, help_text="One feed per URL.")
+    title = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+    etag = models.CharField(max_length=500, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_status = models.CharField(max_length=100, blank=True, editable=False,
+                                   help_text="What the last poll found (new items, not modified, ...).")
+    last_error = models.TextField(blank=True, editable=False)
+    # The poller's lease: two beats (or a poll still running) never poll one feed at once.
+    lease_owner = models.CharField(max_length=200, blank=True, editable=False)
+    lease_expires = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self):
+        return self.title or self.url
+
+
+class Link(models.Model):
+    """A web page to fetch and ingest (pasted by an editor or found in a feed): one per URL."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        FETCHING = "fetching", "Fetching"
+        DONE = "done", "Ingested"
+        FAILED = "failed", "Failed"
+
+    url = models.URLField("URL", max_length=2000)
+    url_key = models.CharField(max_length=64, unique=True, editable=False, help_text="One link per URL.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True, editable=False)
+    final_url = models.URLField(max_length=2000, blank=True, editable=False)
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="links")
+    feed = models.ForeignKey(Feed, null=True, blank=True, on_delete=models.SET_NULL, related_name="links",
+                             help_text="The feed it was first found in.")
+    batch = models.CharField(max_length=40, blank=True, db_index=True, help_text="Links added together.")
+    lease_owner = models.CharField(max_length=200, blank=True, editable=False)
+    lease_expires = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    attempts = models.PositiveIntegerField(default=0, editable=False)
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.url
+
+
+class FeedItem(models.Model):
+    """An item seen in a feed, once: its id (guid, else link) is unique per feed."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="items")
+    key = models.CharField(max_length=64, help_text="SHA-256 of the item's id.")
+    guid = models.TextField()
+    title = models.CharField(max_length=500, blank=True)
+    link = models.ForeignKey(Link, on_delete=models.PROTECT, related_name="feed_items")
+    seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-seen_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["feed", "key"], name="feeditem_unique_key")]
+
+    def __str__(self):
+        return self.title or self.guid

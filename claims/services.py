@@ -21,7 +21,7 @@ from . import permissions, processing, selectors, workflow
 from .audit import audit_record, diff, lock_chain
 from .errors import InvalidInput, InvalidTransition
 from .extraction import extract_claims
-from .ingestion import clean_body, clean_url, content_hash, title_from_body
+from .ingestion import clean_body, clean_url, content_hash, looks_like_html, page_article, title_from_body
 from .matching import MatchIndex, encode_embedding, match_vectors
 from .models import Article, Claim, ClaimMatch, Speaker
 from .speakers import fold, name_parts, same_person, speaker_key
@@ -63,13 +63,31 @@ def _parse_published(value):
     return parsed
 
 
-def article_validate(*, body, title=None, source="", url="", published=None) -> dict:
+def article_validate(*, body=None, title=None, source="", url="", published=None, html=None, byline="",
+                     raw_html="") -> dict:
     """Clean and check an article's fields without writing anything.
 
     Refuses binary or non-UTF-8 data, an empty body (whitespace or markup only), a body over the
-    size limit, a malformed URL or date.
+    size limit, a malformed URL or date. A web page (``html``, or a body that looks like HTML) is
+    reduced to its article by ``ingestion.page_article`` (trafilatura): its title, outlet, canonical
+    URL and date fill the fields left empty, and the page is kept as ``raw_html``. (A body already
+    extracted comes back with its ``raw_html`` and ``byline``: validated fields pass through unchanged.)
     """
-    clean = clean_body(body, max_chars=settings.CLAIMDESK_MAX_ARTICLE_CHARS)
+    byline, raw_html = (byline or "").strip()[:300], raw_html or ""
+    if (html is None and not raw_html and body is not None and not isinstance(body, (bytes, bytearray))
+            and looks_like_html(str(body))):
+        html = body
+    if html is not None:
+        page = page_article(html, max_chars=settings.CLAIMDESK_MAX_ARTICLE_CHARS,
+                            max_page_chars=settings.CLAIMDESK_FETCH_MAX_BYTES, url=url or "")
+        clean, byline = page.body, page.byline
+        raw_html = html.decode("utf-8", errors="replace") if isinstance(html, (bytes, bytearray)) else html
+        title = (title or "").strip() or page.title
+        source = (source or "").strip() or page.outlet
+        url = (url or "").strip() or (page.url if page.url.startswith(("http://", "https://")) else "")
+        published = published or page.published or None
+    else:
+        clean = clean_body(body, max_chars=settings.CLAIMDESK_MAX_ARTICLE_CHARS)
     title = (title or "").strip() or title_from_body(clean)
     if len(title) > 500:
         raise InvalidInput("title is too long (500 characters at most)")
@@ -79,10 +97,13 @@ def article_validate(*, body, title=None, source="", url="", published=None) -> 
         "source": (source or "").strip()[:200],
         "url": clean_url(url),
         "published": _parse_published(published),
+        "byline": byline,
+        "raw_html": raw_html,
     }
 
 
-def article_ingest(*, body, title=None, source="", url="", published=None, user=None, queue=True) -> IngestResult:
+def article_ingest(*, body=None, title=None, source="", url="", published=None, user=None, queue=True,
+                   html=None, byline="", raw_html="") -> IngestResult:
     """Store an article once (a normalised content hash) and queue its processing after commit.
 
     The same body twice returns the existing article with ``created=False``: a duplicate, not an
@@ -91,7 +112,8 @@ def article_ingest(*, body, title=None, source="", url="", published=None, user=
     """
     if user is not None:
         permissions.check(user, permissions.INGEST)
-    fields = article_validate(body=body, title=title, source=source, url=url, published=published)
+    fields = article_validate(body=body, title=title, source=source, url=url, published=published, html=html,
+                              byline=byline, raw_html=raw_html)
     digest = content_hash(fields["body"])
     existing = Article.objects.filter(content_hash=digest).first()
     if existing:
@@ -104,7 +126,9 @@ def article_ingest(*, body, title=None, source="", url="", published=None, user=
                 actor=user,
                 action="article.ingest",
                 obj=article,
-                changes=diff({}, {k: v for k, v in fields.items() if k != "body"} | {"chars": len(fields["body"])}),
+                changes=diff({}, {k: v for k, v in fields.items() if k not in ("body", "raw_html")}
+                             | {"chars": len(fields["body"])} | ({"html_chars": len(fields["raw_html"])}
+                                                                if fields["raw_html"] else {})),
             )
             if queue:
                 transaction.on_commit(lambda: _on_commit_queue(article.pk, result))

@@ -43,3 +43,33 @@ def notify_user(user_id: int, subject: str, body: str) -> bool:
         return False
     send_mail(f"[Claimdesk] {subject}", body, None, [user.email])
     return True
+
+
+@shared_task(name="claims.fetch_link", acks_late=True, ignore_result=True)
+def fetch_link(link_id: int) -> bool:
+    """Fetch a link's page and ingest it, under the link's lease (``claims.sources.link_fetch``)."""
+    from . import sources
+
+    with audit_door("task"):
+        return sources.link_fetch(link_id=link_id)
+
+
+@shared_task(name="claims.poll_feed", acks_late=True, ignore_result=True)
+def poll_feed(feed_id: int, force: bool = True) -> dict:
+    """Poll one feed now (a feed just added); its lease keeps a concurrent poll out."""
+    from . import sources
+
+    with audit_door("task"):
+        result = sources.feed_poll(feed_id=feed_id, force=force)
+    return {"polled": result.polled, "new_items": result.new_items, "error": result.error}
+
+
+@shared_task(name="claims.poll_feeds", ignore_result=True)
+def poll_feeds() -> dict:
+    """Run by Celery beat: poll every feed that is due, then sweep links left behind."""
+    from . import sources
+
+    with audit_door("task"):
+        polled = [sources.feed_poll(feed_id=pk).polled for pk in sources.feeds_poll_due()]
+        swept = sources.links_sweep()
+    return {"polled": sum(polled), **swept}

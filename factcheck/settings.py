@@ -236,11 +236,27 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("CLAIMDESK_TASK_TIME_LIMIT", 900))
 CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 60)
 if not CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = CELERY_TASK_TIME_LIMIT + 300
+# Articles from the web (claims.web, claims.sources). The guard refuses every private, loopback,
+# link-local and metadata address; CLAIMDESK_FETCH_ALLOWED_NETWORKS (comma-separated CIDRs, empty
+# by default) lets named networks through, for the test suite's server on 127.0.0.1 only.
+CLAIMDESK_FETCH_TIMEOUT_SECONDS = float(os.environ.get("CLAIMDESK_FETCH_TIMEOUT_SECONDS", 10))
+CLAIMDESK_FETCH_MAX_BYTES = int(os.environ.get("CLAIMDESK_FETCH_MAX_BYTES", 10 * 1024 * 1024))
+CLAIMDESK_FETCH_MAX_REDIRECTS = int(os.environ.get("CLAIMDESK_FETCH_MAX_REDIRECTS", 5))
+CLAIMDESK_FETCH_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get("CLAIMDESK_FETCH_ALLOWED_NETWORKS", "").split(",")
+                                    if n.strip()]
+CLAIMDESK_FEED_POLL_SECONDS = float(os.environ.get("CLAIMDESK_FEED_POLL_SECONDS", 900))
 CELERY_BEAT_SCHEDULE = {
     "sweep-processing": {
         "task": "claims.sweep_processing",
         "schedule": CLAIMDESK_SWEEP_SECONDS,
         # A sweep that waited longer than one period is stale: the next one is already on its way.
+        "options": {"expires": CLAIMDESK_SWEEP_SECONDS},
+    },
+    # Articles from the web (claims.sources): feeds due for a poll, and links a dead worker or a
+    # lost message left behind.
+    "poll-feeds": {
+        "task": "claims.poll_feeds",
+        "schedule": CLAIMDESK_SWEEP_SECONDS,
         "options": {"expires": CLAIMDESK_SWEEP_SECONDS},
     },
 }
