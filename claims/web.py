@@ -212,8 +212,9 @@ def parse_feed(data: bytes, *, base_url: str = "") -> ParsedFeed:
     import feedparser
 
     parsed = feedparser.parse(data)
-    if parsed.bozo and not parsed.entries:
-        return ParsedFeed(title="", entries=[], error=f"not a feed: {parsed.get('bozo_exception', 'unreadable')}")
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        why = parsed.get("bozo_exception") or "no RSS or Atom document found"
+        return ParsedFeed(title="", entries=[], error=f"not a feed: {why}")
     entries = []
     for item in parsed.entries:
         link = (item.get("link") or "").strip()
