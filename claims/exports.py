@@ -1,7 +1,8 @@
-"""Verdict reports: JSON (the public contract), CSV, schema.org ClaimReview JSON-LD.
+"""Verdict reports: JSON (the public contract), CSV, schema.org ClaimReview JSON-LD, streamed.
 
-Each exporter takes claims from ``selectors.claims_for_export`` and returns text, so the command
-line, the API and the printable report produce the same content.
+Each format is a generator of text chunks over the plain rows of ``selectors.claim_export_rows``
+(small columns, a server-side cursor, matches fetched per chunk), so the command line and the API
+write the same bytes in constant memory whatever the number of claims.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 
+from . import selectors
 from .errors import InvalidInput
 from .models import Claim
 
@@ -21,82 +24,122 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "claimreview": "application/ld+json",
 }
+EXTENSIONS = {"json": "json", "csv": "csv", "claimreview": "jsonld"}
 _RATINGS = {
     Claim.Verdict.VERIFIED: (5, "Verified"),
     Claim.Verdict.UNATTRIBUTED: (3, "Unattributed"),
     Claim.Verdict.DISPUTED: (1, "Disputed"),
 }
+# Rows per chunk of text handed to the response or the file.
+CHUNK_ROWS = 500
 
 
-def claim_to_dict(claim: Claim) -> dict:
+def claim_to_dict(row: dict) -> dict:
     """One claim in the public JSON contract (see README, "The JSON export")."""
     return {
-        "id": claim.pk,
-        "article": claim.article_id,
-        "text": claim.text,
-        "start": claim.start,
-        "end": claim.end,
-        "speaker": claim.speaker.name if claim.speaker else None,
-        "speaker_kind": claim.speaker.kind if claim.speaker else None,
-        "attribution": claim.attribution,
-        "checkworthiness": claim.checkworthiness,
-        "checkworthiness_reasons": claim.checkworthiness_reasons,
-        "quantities": claim.quantities,
-        "verdict": claim.verdict,
-        "verdict_note": claim.verdict_note,
-        "state": claim.state,
-        "assignee": claim.assignee.username if claim.assignee else None,
-        "matches": [
-            {"claim": m.earlier_id, "score": m.score, "kind": m.kind}
-            for m in sorted(claim.matches.all(), key=lambda m: (-m.score, m.earlier_id))
-        ],
+        "id": row["id"],
+        "article": row["article_id"],
+        "text": row["text"],
+        "start": row["start"],
+        "end": row["end"],
+        "speaker": row["speaker__name"],
+        "speaker_kind": row["speaker__kind"],
+        "attribution": row["attribution"],
+        "checkworthiness": row["checkworthiness"],
+        "checkworthiness_reasons": row["checkworthiness_reasons"] or [],
+        "quantities": row["quantities"] or [],
+        "verdict": row["verdict"],
+        "verdict_note": row["verdict_note"],
+        "state": row["state"],
+        "assignee": row["assignee__username"],
+        "matches": row["matches"],
     }
 
 
-def export_json(claims) -> str:
-    return json.dumps([claim_to_dict(c) for c in claims], ensure_ascii=False, indent=2) + "\n"
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
+def _json_array(items: Iterable[dict]) -> Iterator[str]:
+    """A JSON array, one object per line, yielded ``CHUNK_ROWS`` objects at a time."""
+    yield "["
+    first = True
+    buffer = []
+    for item in items:
+        buffer.append(("\n" if first else ",\n") + _encode(item))
+        first = False
+        if len(buffer) >= CHUNK_ROWS:
+            yield "".join(buffer)
+            buffer = []
+    yield "".join(buffer) + "\n]\n"
+
+
+def stream_json(rows: Iterable[dict]) -> Iterator[str]:
+    return _json_array(claim_to_dict(row) for row in rows)
+
+
+# The JSON contract's columns in its order, plus the article's title; lists are flattened (see README).
 CSV_COLUMNS = [
-    "id", "article", "article_title", "start", "end", "text", "speaker", "attribution",
-    "checkworthiness", "verdict", "verdict_note", "assignee", "matches",
+    "id", "article", "article_title", "start", "end", "text", "speaker", "speaker_kind", "attribution",
+    "checkworthiness", "checkworthiness_reasons", "quantities", "verdict", "verdict_note", "state",
+    "assignee", "matches",
 ]
+# OWASP CSV injection: a cell starting with one of these is a formula (or becomes one) in a spreadsheet.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def export_csv(claims) -> str:
+def csv_cell(value) -> str:
+    """A cell that no spreadsheet evaluates: text starting with = + - @ tab or CR gets a leading
+    apostrophe (OWASP's rule; numbers we format ourselves never start with one)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _csv_row(row: dict) -> list:
+    quantities = "; ".join(
+        f"{q.get('text', '')}={q.get('value', '')} {q.get('unit') or ''}".rstrip() for q in row["quantities"] or []
+    )
+    return [
+        row["id"], row["article_id"], csv_cell(row["article__title"]), row["start"], row["end"],
+        csv_cell(row["text"]), csv_cell(row["speaker__name"]), row["speaker__kind"] or "", row["attribution"],
+        f"{row['checkworthiness']:.4f}", csv_cell("; ".join(row["checkworthiness_reasons"] or [])),
+        csv_cell(quantities), row["verdict"], csv_cell(row["verdict_note"]), row["state"],
+        csv_cell(row["assignee__username"]),
+        "; ".join(f"{m['claim']}:{m['kind']}:{m['score']:.3f}" for m in row["matches"]),
+    ]
+
+
+def stream_csv(rows: Iterable[dict]) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for claim in claims:
-        d = claim_to_dict(claim)
-        writer.writerow([
-            d["id"], d["article"], claim.article.title, d["start"], d["end"], d["text"], d["speaker"] or "",
-            d["attribution"], f"{d['checkworthiness']:.4f}", d["verdict"], d["verdict_note"], d["assignee"] or "",
-            "; ".join(f"{m['claim']}:{m['kind']}:{m['score']:.3f}" for m in d["matches"]),
-        ])
-    return out.getvalue()
+    for n, row in enumerate(rows, 1):
+        writer.writerow(_csv_row(row))
+        if n % CHUNK_ROWS == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
-def claim_review(claim: Claim) -> dict | None:
+def claim_review(row: dict) -> dict | None:
     """schema.org ClaimReview for a reviewed claim with a known claimant, else ``None``."""
-    if claim.verdict not in _RATINGS or claim.speaker is None or claim.speaker.kind == "anonymous":
+    if row["verdict"] not in _RATINGS or row["speaker__name"] is None or row["speaker__kind"] == "anonymous":
         return None
-    value, label = _RATINGS[claim.verdict]
-    article = claim.article
-    appearance = {"@type": "CreativeWork", "headline": article.title}
-    if article.url:
-        appearance["url"] = article.url
-    if article.published:
-        appearance["datePublished"] = article.published.isoformat()
+    value, label = _RATINGS[row["verdict"]]
+    appearance = {"@type": "CreativeWork", "headline": row["article__title"]}
+    if row["article__url"]:
+        appearance["url"] = row["article__url"]
+    if row["article__published"]:
+        appearance["datePublished"] = row["article__published"].isoformat()
     review = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "claimReviewed": claim.text,
+        "claimReviewed": row["text"],
         "itemReviewed": {
             "@type": "Claim",
             "author": {
-                "@type": "Person" if claim.speaker.kind == "person" else "Organization",
-                "name": claim.speaker.name,
+                "@type": "Person" if row["speaker__kind"] == "person" else "Organization",
+                "name": row["speaker__name"],
             },
             "appearance": appearance,
         },
@@ -109,20 +152,28 @@ def claim_review(claim: Claim) -> dict | None:
             "alternateName": label,
         },
     }
-    if claim.published_at:
-        review["datePublished"] = claim.published_at.date().isoformat()
-    if claim.verdict_note:
-        review["reviewBody"] = claim.verdict_note
+    if row["published_at"]:
+        review["datePublished"] = row["published_at"].date().isoformat()
+    if row["verdict_note"]:
+        review["reviewBody"] = row["verdict_note"]
     return review
 
 
-def export_claimreview(claims) -> str:
-    reviews = [r for r in (claim_review(c) for c in claims) if r is not None]
-    return json.dumps(reviews, ensure_ascii=False, indent=2) + "\n"
+def stream_claimreview(rows: Iterable[dict]) -> Iterator[str]:
+    return _json_array(r for r in (claim_review(row) for row in rows) if r is not None)
 
 
-def export(fmt: str, claims) -> str:
-    """Render ``claims`` in one of FORMATS; an unknown format is a clear error."""
+def stream(fmt: str, rows: Iterable[dict]) -> Iterator[str]:
+    """``rows`` rendered in one of FORMATS, as chunks of text; an unknown format is refused at once."""
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    return {"json": export_json, "csv": export_csv, "claimreview": export_claimreview}[fmt](claims)
+    return {"json": stream_json, "csv": stream_csv, "claimreview": stream_claimreview}[fmt](rows)
+
+
+def export_stream(fmt: str, *, user=None, article_id=None) -> Iterator[str]:
+    """The export of every claim ``user`` may see (or of one article) in ``fmt``: format and article
+    are checked before the first chunk."""
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    rows = selectors.claim_export_rows(user=user, article_id=article_id, reviewed_only=fmt == "claimreview")
+    return stream(fmt, rows)

@@ -81,6 +81,51 @@ def claims_for_export(*, article_id=None, user=None):
     return qs
 
 
+# What an export row carries: small columns only (an article's title, never its body; no embeddings).
+EXPORT_FIELDS = (
+    "id", "article_id", "article__title", "article__url", "article__published", "text", "start", "end",
+    "speaker__name", "speaker__kind", "attribution", "checkworthiness", "checkworthiness_reasons", "quantities",
+    "verdict", "verdict_note", "state", "assignee__username", "published_at",
+)
+
+
+def claim_export_rows(*, user=None, article_id=None, reviewed_only=False, chunk_size=2000):
+    """Claims for an export as plain dicts (``EXPORT_FIELDS`` plus ``matches``, best first), in reading
+    order, read through a server-side cursor ``chunk_size`` rows at a time; with ``user``, only what
+    that user may see. An unknown article is refused here, before anything is streamed."""
+    qs = Claim.objects.all()
+    if user is not None:
+        qs = qs.visible_to(user)
+    if article_id not in (None, ""):
+        qs = qs.filter(article_id=article_get(article_id=article_id).pk)
+    if reviewed_only:
+        qs = qs.exclude(verdict=Claim.Verdict.UNREVIEWED)
+    return _export_rows(qs.in_reading_order().values_list(*EXPORT_FIELDS), chunk_size)
+
+
+def _export_rows(rows, chunk_size):
+    batch = []
+    for row in rows.iterator(chunk_size=chunk_size):
+        batch.append(row)
+        if len(batch) >= chunk_size:
+            yield from _with_matches(batch)
+            batch = []
+    if batch:
+        yield from _with_matches(batch)
+
+
+def _with_matches(batch):
+    matches = {}
+    found = (ClaimMatch.objects.filter(claim_id__in=[row[0] for row in batch])
+             .order_by("claim_id", "-score", "earlier_id").values_list("claim_id", "earlier_id", "score", "kind"))
+    for claim_id, earlier_id, score, kind in found:
+        matches.setdefault(claim_id, []).append({"claim": earlier_id, "score": score, "kind": kind})
+    for row in batch:
+        item = dict(zip(EXPORT_FIELDS, row))
+        item["matches"] = matches.get(row[0], [])
+        yield item
+
+
 _RECORD_FIELDS = ("pk", "article_id", "text", "embedding", "match_embedding", "speaker__name", "speaker__kind",
                   "quantities", "article__title", "article__headline_embedding", "article__published")
 

@@ -128,7 +128,7 @@ def test_json_export_follows_the_public_contract(api, seeds):
         services.article_process_sync(article_id=article.pk)
     response = api.get("/api/export/json/")
     assert response.status_code == 200
-    data = json.loads(response.content)
+    data = json.loads(response.getvalue())
     assert len(data) == Claim.objects.count() > 20
     required = {"id", "article", "text", "start", "end", "speaker", "attribution", "checkworthiness", "verdict",
                 "assignee", "matches"}
@@ -149,10 +149,10 @@ def test_csv_and_claimreview_exports(api, editor):
     claim = ClaimFactory(text="The council said 12 bridges would close.")
     publish_verdict(claim, "disputed", "Only 3 will close", assigner=editor)
     ClaimFactory()  # unreviewed: not in ClaimReview
-    csv_text = api.get("/api/export/csv/").content.decode()
+    csv_text = api.get("/api/export/csv/").getvalue().decode()
     assert csv_text.splitlines()[0].startswith("id,article,article_title,start,end,text,speaker")
     assert len(csv_text.strip().splitlines()) == 3
-    reviews = json.loads(api.get(f"/api/export/claimreview/?article={claim.article_id}").content)
+    reviews = json.loads(api.get(f"/api/export/claimreview/?article={claim.article_id}").getvalue())
     assert len(reviews) == 1
     review = reviews[0]
     assert review["@type"] == "ClaimReview" and review["claimReviewed"] == claim.text

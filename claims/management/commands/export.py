@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims import exports, permissions, selectors
+from claims import exports, permissions
 from claims.errors import ClaimdeskError
 
 
@@ -21,12 +21,12 @@ class Command(BaseCommand):
         try:
             # Without --as-user the server operator exports, as before.
             user = permissions.check_username(opts["as_user"], permissions.EXPORT) if opts["as_user"] else None
-            content = exports.export(opts["format"], selectors.claims_for_export(article_id=opts["article"], user=user))
+            chunks = exports.export_stream(opts["format"], user=user, article_id=opts["article"])
         except ClaimdeskError as exc:
             raise CommandError(exc.message) from None
         if opts["output"]:
             with open(opts["output"], "w", encoding="utf-8", newline="") as fh:
-                fh.write(content)
+                fh.writelines(chunks)
             self.stderr.write(f"wrote {opts['output']}")
         else:
-            sys.stdout.write(content)
+            sys.stdout.writelines(chunks)
