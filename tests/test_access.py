@@ -96,6 +96,18 @@ def _client(desk, role, api=False):
 # The admin's gate is a desk role: anyone without one is sent to the sign-in page (302).
 LOGIN = {"anonymous": 302, "norole": 302}
 
+def _feed():
+    from claims import sources
+
+    return sources.feed_add(url="https://news.example/feed.xml", queue=False)[0]
+
+
+def _link():
+    from claims import sources
+
+    return sources.link_add(url="https://news.example/story", queue=False)[0]
+
+
 ADMIN_PAGES = {
     # door: (url maker, expected status per role)
     "admin-index": (lambda d: reverse("admin:index"), _expect(**LOGIN, desk=200)),
@@ -131,6 +143,19 @@ ADMIN_PAGES = {
     "admin-audit-add": (lambda d: reverse("admin:claims_auditrecord_add"), _expect(**LOGIN, desk=403)),
     "admin-audit-delete": (lambda d: reverse("admin:claims_auditrecord_delete", args=[d["record"].pk]),
                            _expect(**LOGIN, desk=403)),
+    # Articles from the web: everyone reads feeds and links, editors add them.
+    "admin-feed-list": (lambda d: reverse("admin:claims_feed_changelist"), _expect(**LOGIN, desk=200)),
+    "admin-feed-add": (lambda d: reverse("admin:claims_feed_add"),
+                       _expect(**LOGIN, viewer=403, reviewer=403, assignee=403, editors=200)),
+    "admin-feed-change": (lambda d: reverse("admin:claims_feed_change", args=[_feed().pk]),
+                          _expect(**LOGIN, desk=200)),
+    "admin-feed-delete": (lambda d: reverse("admin:claims_feed_delete", args=[_feed().pk]),
+                          _expect(**LOGIN, desk=403)),
+    "admin-link-list": (lambda d: reverse("admin:claims_link_changelist"), _expect(**LOGIN, desk=200)),
+    "admin-link-add": (lambda d: reverse("admin:claims_link_add"),
+                       _expect(**LOGIN, viewer=403, reviewer=403, assignee=403, editors=200)),
+    "admin-link-change": (lambda d: reverse("admin:claims_link_change", args=[_link().pk]),
+                          _expect(**LOGIN, desk=200)),
     # Django's own User and Group pages keep Django's permissions: superusers only.
     "admin-auth-users": (lambda d: reverse("admin:auth_user_changelist"), _expect(**LOGIN, desk=403)),
     "admin-auth-groups": (lambda d: reverse("admin:auth_group_changelist"), _expect(**LOGIN, desk=403)),
@@ -299,6 +324,13 @@ API = {
     "api-articles-post": ("post", lambda d: "/api/articles/",
                           lambda d: {"body": "The council said on Monday that the bridge would close for a year."},
                           _expect(**NOT_SIGNED_IN, viewer=403, reviewer=403, assignee=403, editors=202)),
+    "api-articles-post-url": ("post", lambda d: "/api/articles/", lambda d: {"url": "https://news.example/a"},
+                              _expect(**NOT_SIGNED_IN, viewer=403, reviewer=403, assignee=403, editors=202)),
+    "api-feeds-get": ("get", lambda d: "/api/feeds/", None, _expect(**NOT_SIGNED_IN, desk=200)),
+    "api-feeds-post": ("post", lambda d: "/api/feeds/", lambda d: {"url": "https://news.example/rss"},
+                       _expect(**NOT_SIGNED_IN, viewer=403, reviewer=403, assignee=403, editors=201)),
+    "api-feed-get": ("get", lambda d: f"/api/feeds/{_feed().pk}/", None, _expect(**NOT_SIGNED_IN, desk=200)),
+    "api-link-get": ("get", lambda d: f"/api/links/{_link().pk}/", None, _expect(**NOT_SIGNED_IN, desk=200)),
     "api-article-get": ("get", lambda d: f"/api/articles/{d['work'].article_id}/", None,
                         _expect(**NOT_SIGNED_IN, desk=200)),
     "api-claims-get": ("get", lambda d: "/api/claims/", None, _expect(**NOT_SIGNED_IN, desk=200)),
@@ -359,10 +391,11 @@ def test_api_endpoint_answer(desk, door, role, expected):
         data = {"username": role if role != "anonymous" else "nobody", "password": PASSWORD}
     else:
         data = body(desk) if body else None
+    target = url(desk)  # may store the object it names (a feed, a link) before the count below
     before = AuditRecord.objects.count()
-    response = getattr(client, method)(url(desk), data, format="json") if data is not None else \
-        getattr(client, method)(url(desk))
-    assert response.status_code == expected, (url(desk), response.content[:300])
+    response = getattr(client, method)(target, data, format="json") if data is not None else \
+        getattr(client, method)(target)
+    assert response.status_code == expected, (target, response.content[:300])
     if expected in (401, 403):
         assert AuditRecord.objects.count() == before
 

@@ -7,7 +7,8 @@ from claims.models import Article, AuditRecord, Claim, ClaimMatch, Comment, Evid
 
 class ArticleInSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=500, trim_whitespace=False)
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    html = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     source = serializers.CharField(required=False, allow_blank=True, max_length=200)
     url = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     published = serializers.CharField(required=False, allow_blank=True, allow_null=True)
@@ -79,7 +80,13 @@ class ArticleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Article
         fields = ["id", "title", "source", "url", "published", "status", "error", "created_at", "processed_at",
-                  "claim_count", "claims"]
+                  "claim_count", "claims", "byline", "body"]
+
+    def to_representation(self, article):
+        data = super().to_representation(article)
+        if not self.context.get("with_claims"):  # the list stays light; one article carries its body
+            data.pop("body")
+        return data
 
     def get_claim_count(self, article) -> int:
         return article.claims.count()
@@ -128,3 +135,31 @@ class AuditRecordSerializer(serializers.ModelSerializer):
         model = AuditRecord
         fields = ["id", "actor", "at", "action", "changes", "door", "request_id", "object_type", "object_id",
                   "prev_hash", "hash"]
+
+
+class FeedInSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2000)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class FeedSerializer(serializers.ModelSerializer):
+    items_seen = serializers.IntegerField(read_only=True)
+    items_ingested = serializers.IntegerField(read_only=True)
+    items_failed = serializers.IntegerField(read_only=True)
+    items_pending = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        from claims.models import Feed
+
+        model = Feed
+        fields = ["id", "url", "title", "active", "last_polled_at", "last_status", "last_error", "items_seen",
+                  "items_ingested", "items_failed", "items_pending", "created_at"]
+
+
+class LinkSerializer(serializers.ModelSerializer):
+    class Meta:
+        from claims.models import Link
+
+        model = Link
+        fields = ["id", "url", "status", "error", "final_url", "article", "feed", "batch", "attempts", "created_at",
+                  "fetched_at"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import auth, views
+from . import auth, sources, views
 
 urlpatterns = [
     path("auth/token/", auth.token, name="api-token"),
@@ -18,5 +18,8 @@ urlpatterns = [
     path("claims/<str:claim_id>/audit/", views.claim_audit, name="api-claim-audit"),
     path("matches/<str:match_id>/decision/", views.match_decision, name="api-match-decision"),
     path("audit/", views.audit_export, name="api-audit"),
+    path("feeds/", sources.feed_list, name="api-feeds"),
+    path("feeds/<str:feed_id>/", sources.feed_detail, name="api-feed"),
+    path("links/<str:link_id>/", sources.link_detail, name="api-link"),
     path("export/<str:fmt>/", views.export, name="api-export"),
 ]

@@ -1,6 +1,6 @@
 """REST endpoints: parse, call one service or selector, shape the answer."""
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from rest_framework import status
 from rest_framework.decorators import api_view
 from rest_framework.pagination import PageNumberPagination
@@ -70,6 +70,18 @@ def article_list(request):
         return _paginate(request, Article.objects.all(), ArticleSerializer)
     permissions.check(request.user, permissions.INGEST)
     data = _valid(ArticleInSerializer, request.data)
+    if data.get("url") and not data.get("body") and not data.get("html"):
+        # A link: a worker fetches it (claims.sources); 202 with the link to follow.
+        from claims import sources
+
+        link, created = sources.link_add(url=data["url"], user=request.user)
+        return Response({"link": link.pk, "status": link.status, "article": link.article_id, "duplicate": not created,
+                         "url": request.build_absolute_uri(f"/api/links/{link.pk}/")},
+                        status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+    if "html" in data and not data["html"].strip():
+        raise InvalidInput("html is empty")
+    if "body" not in data and "html" not in data:
+        raise InvalidInput("body: give a body, html or a url")
     result = services.article_ingest(user=request.user, **data)
     article = result.article
     body = {
@@ -231,9 +243,11 @@ def audit_export(request):
 
 @api_view(["GET"])
 def export(request, fmt):
-    """Editors: the verdict report as json, csv or claimreview; ?article=ID for one article. Streamed."""
+    """Editors: the verdict report as json, csv or claimreview; ?article=ID for one article."""
     permissions.check(request.user, permissions.EXPORT)
-    chunks = exports.export_stream(fmt, user=request.user, article_id=request.query_params.get("article"))
-    response = StreamingHttpResponse(chunks, content_type=exports.CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="claimdesk-report.{exports.EXTENSIONS[fmt]}"'
+    claims = selectors.claims_for_export(article_id=request.query_params.get("article"), user=request.user)
+    content = exports.export(fmt, claims)
+    response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
+    ext = {"json": "json", "csv": "csv", "claimreview": "jsonld"}[fmt]
+    response["Content-Disposition"] = f'attachment; filename="claimdesk-report.{ext}"'
     return response
