@@ -122,7 +122,7 @@ def page_article(raw: str | bytes, *, max_chars: int, max_page_chars: int, url: 
         raise InvalidInput(f"{name} is too large: {len(markup):,} characters, the limit is {max_page_chars:,}")
     article = extract_page(markup, url=url)
     if not re.search(r"\w{2,}", article.body):
-        raise InvalidInput(f"{name} has no article text that could be found (menus, links and forms only)")
+        raise InvalidInput(f"{name} is empty: no article text could be found in it (only markup, menus or links)")
     article.body = clean_body(article.body, max_chars=max_chars, name=f"{name} text", reduce_html=False)
     return article
 

@@ -169,7 +169,7 @@ def test_a_page_wrapped_in_one_form_still_yields_its_article():
 def test_a_page_without_article_text_is_refused():
     from claims.errors import InvalidInput
 
-    with pytest.raises(InvalidInput, match="no article text"):
+    with pytest.raises(InvalidInput, match="is empty: no article text"):
         page_article("<html><body><script>var a = 1;</script><div> </div></body></html>", max_chars=10**6,
                      max_page_chars=10**7)
 
