@@ -208,3 +208,33 @@ def test_the_beat_task_polls_due_feeds_and_sweeps(server, settings, no_broker):
     assert poll_feeds() == {"polled": 1, "returned": 0, "failed": 0, "resent": 0}
     assert FeedItem.objects.filter(feed=feed).count() == 1
     assert poll_feeds()["polled"] == 0  # polled a moment ago: not due
+
+
+def test_the_feeds_command_adds_polls_and_lists(server, capsys):
+    from django.core.management import call_command
+
+    for n in (1, 2):
+        server.page(f"/{n}", article_html(n))
+    _feed_server(server, [("g1", "One", server.url("/1")), ("g2", "Two", server.url("/2"))])
+    call_command("feeds", "add", server.url("/feed.xml"))
+    call_command("feeds", "poll", "--sync")
+    out = capsys.readouterr().out
+    assert "feed #1 added" in out and "2 items, 2 new" in out and "2 seen, 2 ingested, 0 failed" in out
+    assert Article.objects.count() == 2
+
+
+def test_the_api_takes_html_and_a_url_and_returns_the_stored_body(server, no_broker):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(EditorFactory())
+    posted = client.post("/api/articles/", {"html": article_html(7)}, format="json")
+    assert posted.status_code == 202, posted.content
+    detail = client.get(f"/api/articles/{posted.json()['id']}/").json()
+    assert detail["body"].startswith("Harbour Bridge closed 7") and "Share this article" not in detail["body"]
+    assert detail["byline"] == "Mira Tanaka" and detail["source"] == "Port Alder Gazette"
+    linked = client.post("/api/articles/", {"url": server.url("/x")}, format="json")
+    assert linked.status_code == 202 and linked.json()["status"] == "queued"
+    again = client.post("/api/articles/", {"url": server.url("/x")}, format="json")
+    assert (again.status_code, again.json()["link"]) == (200, linked.json()["link"])
+    assert client.get(f"/api/links/{linked.json()['link']}/").json()["status"] == "queued"
