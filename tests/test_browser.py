@@ -3,7 +3,6 @@
 Screenshots land in test-artifacts/.
 """
 
-import os
 
 import pytest
 from django.core.management import call_command
@@ -18,11 +17,11 @@ PASSWORD = "demo-pass-123"
 
 
 @pytest.fixture
-def browser(chromium_path):
+def browser(chromium_path, monkeypatch):
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls in the test stay synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # undone after the test
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
         yield browser

@@ -202,7 +202,8 @@ def test_delete_without_credentials_is_refused(db):
 
 def _manage(args, tmp_path, **env_vars):
     env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}
+           if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "SECRET_KEY", "DEBUG",
+                        "DJANGO_ALLOW_ASYNC_UNSAFE"}
            and not k.startswith("CLAIMDESK_")}
     env.update(DJANGO_SETTINGS_MODULE="factcheck.settings", CLAIMDESK_VAR_DIR=str(tmp_path), **env_vars)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,

@@ -2,7 +2,6 @@
 body and title, a speaker name, a comment, an evidence title and URL, a rationale) must show as text on
 every admin page and the report, and never run."""
 
-import os
 
 import pytest
 
@@ -58,10 +57,10 @@ def planted(settings):
 
 
 @pytest.fixture
-def page(chromium_path, live_server):
+def page(chromium_path, monkeypatch, live_server):
     from playwright.sync_api import sync_playwright
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # undone after the test
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
         context = browser.new_context(viewport={"width": 1400, "height": 1000})

@@ -86,7 +86,7 @@ class TokenView(APIView):
         data = request.data if isinstance(request.data, dict) else {}
         username, password = data.get("username"), data.get("password")
         if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-            raise InvalidInput("username and password are required (a JSON object with both)")
+            raise InvalidInput("username and password are required")
         # Refused before authenticate(): no user has such a name, and django-axes would try to store
         # it (a 255-character column) or the database to encode it (a lone surrogate).
         if len(username) > 150 or not _encodable(username) or not _encodable(password) or "\x00" in username:
