@@ -70,7 +70,7 @@ def article_list(request):
         return _paginate(request, Article.objects.all(), ArticleSerializer)
     permissions.check(request.user, permissions.INGEST)
     data = _valid(ArticleInSerializer, request.data)
-    if data.get("url") and not data.get("body") and not data.get("html"):
+    if data.get("url") and "body" not in data and "html" not in data:
         # A link: a worker fetches it (claims.sources); 202 with the link to follow.
         from claims import sources
 
