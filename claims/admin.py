@@ -322,19 +322,49 @@ class MineFilter(admin.SimpleListFilter):
         return queryset
 
 
+DUE_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _clean_due(due, current=None):
+    """A due time from now on; an unchanged one (already past, say) may be saved again as it is."""
+    if due is not None and due != current and due < timezone.now():
+        raise forms.ValidationError(
+            f"{timezone.localtime(due):%d %b %Y %H:%M} is in the past: give a due time from now on.")
+    return due
+
+
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False,
-                                      help_text="Empty unassigns.")
-    due = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-                              help_text="Optional.")
+                                      help_text="Empty unassigns. Only editors and reviewers can be assigned.")
+    due = forms.DateTimeField(required=False, widget=DUE_WIDGET, help_text="Optional.")
+
+    def __init__(self, *args, claim=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.claim = claim
+        self.fields["assignee"].queryset = _desk_users()
+
+    def clean_due(self):
+        return _clean_due(self.cleaned_data.get("due"), self.claim.due if self.claim else None)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Kept as a comment and in the audit.")
+    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False,
+                                      help_text="Empty: the claim waits unassigned.")
+    due = forms.DateTimeField(required=False, widget=DUE_WIDGET)
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, auto_id="id_reopen_%s", **kwargs)
         self.fields["assignee"].queryset = _desk_users()
+
+    def clean_due(self):
+        return _clean_due(self.cleaned_data.get("due"))
 
 
 class ProposeForm(forms.Form):
-    verdict = forms.ChoiceField(choices=[(v, Claim.Verdict(v).label) for v in Claim.PROPOSABLE])
+    # No verdict preselected: one careless click must not send "verified" to a second review.
+    verdict = forms.ChoiceField(choices=[("", "— choose a verdict —")]
+                                + [(v, Claim.Verdict(v).label) for v in Claim.PROPOSABLE])
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     evidence_url = forms.URLField(required=False, assume_scheme="https", label="Evidence URL")
     evidence_title = forms.CharField(required=False, label="Evidence title")
@@ -349,10 +379,43 @@ class CommentForm(forms.Form):
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
+class ReviewForm(forms.Form):
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                              label="Comment (required to send back)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="id_review_%s", **kwargs)
+
+
 class EvidenceForm(forms.Form):
     url = forms.URLField(assume_scheme="https", label="URL")
     title = forms.CharField(required=False)
     note = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="id_evidence_%s", **kwargs)
+
+
+class FormInvalid(ClaimdeskError):
+    """A workflow form with errors beside its fields (the claim page is shown again with the input)."""
+
+
+def _valid(form):
+    if not form.is_valid():
+        raise FormInvalid("Not saved: correct the errors shown beside the fields.")
+    return form
+
+
+def _field_for(message: str, form) -> str | None:
+    """The field a service's refusal is about, so the error shows beside it (else above the form)."""
+    m = message.lower()
+    for words, field in ((("evidence", "url"), "evidence_url"), (("rationale",), "rationale"),
+                         (("verdict",), "verdict"), (("due",), "due"), (("reason",), "reason"),
+                         (("comment",), "comment"), (("url",), "url"), (("speaker",), "speaker_name"),
+                         (("span", "start", "end"), "start"), (("title",), "title")):
+        if field in form.fields and any(w in m for w in words):
+            return field
+    return None
 
 
 def _duration(hours: float) -> str:
@@ -364,12 +427,24 @@ def _duration(hours: float) -> str:
     return f"{hours / 24:.1f} days"
 
 
-def _bound(form_class, data):
-    """A valid bound form, or a ``ClaimdeskError`` listing what is wrong (shown as a message)."""
-    form = form_class(data)
-    if not form.is_valid():
-        raise ClaimdeskError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-    return form
+def _earlier(a: Article, b: Article) -> bool:
+    """Whether article ``a`` came before ``b`` in time: by published date where both have one, then
+    by ingest time (a match's "earlier" claim is simply the other one; this says which came first)."""
+    if a.published and b.published and a.published != b.published:
+        return a.published < b.published
+    return (a.created_at, a.pk) < (b.created_at, b.pk)
+
+
+def _in_context(claim, width=320):
+    """The text around a claim in its article, cut at paragraph or sentence breaks where there are any."""
+    body = claim.article.body
+    before = body[max(0, claim.start - width):claim.start]
+    after = body[claim.end:claim.end + width]
+    cut = max(before.rfind("\n\n"), before.rfind(". "))
+    before = before[cut + 2:] if cut >= 0 else before
+    stop = min([i for i in (after.find("\n\n"), after.find(". ")) if i >= 0], default=-1)
+    after = after[:stop + 1] if stop >= 0 else after
+    return {"context_before": before, "context_after": after}
 
 
 @admin.register(Claim)
@@ -384,10 +459,10 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["text", "article", "span", "speaker", "attribution"]}),
-        ("Check-worthiness", {"fields": ["checkworthiness", "reasons", "quantities"]}),
+        ("Check-worthiness", {"fields": ["checkworthiness", "reasons"]}),
         ("Review", {"fields": ["state", "verdict", "verdict_note", "published_by", "published_at", "assignee", "due",
-                               "proposed_verdict", "proposed_rationale", "no_evidence_found", "proposed_by",
-                               "suggested_verdict", "suggested_from", "needs_rereview"]}),
+                               "proposed_verdict", "proposed_rationale", "no_evidence_found_display", "proposed_by",
+                               "suggested_verdict", "suggested_from", "needs_rereview_display"]}),
     ]
     readonly_fields = [f for _, opts in fieldsets for f in opts["fields"]]
     actions = ["take_for_review", "bulk_assign", "bulk_propose", "bulk_approve"]
@@ -436,6 +511,15 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
     def reasons(self, claim):
         return ", ".join(claim.checkworthiness_reasons) or "—"
 
+    # Booleans as words: a red cross beside "needs re-review" read as a warning.
+    @admin.display(description="needs re-review")
+    def needs_rereview_display(self, claim):
+        return "yes" if claim.needs_rereview else "no"
+
+    @admin.display(description="no evidence found")
+    def no_evidence_found_display(self, claim):
+        return "yes" if claim.no_evidence_found else "no"
+
     # --- the claim page: workflow panel, matches side by side, evidence, comments, history ---
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -445,9 +529,12 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
         for m in claim.matches.select_related("earlier__article", "earlier__speaker").order_by("-score"):
             mine, theirs = marked_diff(claim.text, m.earlier.text)
             matches.append({"match": m, "mine": mine, "theirs": theirs,
+                            "when": "earlier" if _earlier(m.earlier.article, claim.article) else "later",
                             "verdict": verdict_badge(m.earlier.verdict, m.earlier.get_verdict_display())})
         can = {
-            "assign": permissions.allowed(user, permissions.ASSIGN, claim) and claim.state != Claim.State.PROPOSED,
+            "assign": (permissions.allowed(user, permissions.ASSIGN, claim)
+                       and claim.state not in (Claim.State.PROPOSED, Claim.State.PUBLISHED)),
+            "reopen": permissions.allowed(user, permissions.REOPEN, claim) and claim.state == Claim.State.PUBLISHED,
             "propose": permissions.allowed(user, permissions.PROPOSE, claim) and claim.state == Claim.State.IN_REVIEW,
             "review": (permissions.allowed(user, permissions.APPROVE, claim) and claim.state == Claim.State.PROPOSED
                        and claim.proposed_by_id != user.pk),
@@ -459,14 +546,20 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
             "claim": claim,
             "can": can,
             "matches": matches,
-            "assign_form": AssignForm(initial={"assignee": claim.assignee, "due": claim.due}),
+            "assign_form": AssignForm(initial={"assignee": claim.assignee, "due": claim.due}, claim=claim),
+            "reopen_form": ReopenForm(),
             "propose_form": ProposeForm(),
+            "review_form": ReviewForm(),
             "comment_form": CommentForm(),
             "evidence_form": EvidenceForm(),
             "assignments": claim.assignments.select_related("assignee", "assigned_by"),
+            "quantity_rows": [{"value": f"{q.get('value'):,.15g}" if isinstance(q.get("value"), (int, float)) else "",
+                               "unit": q.get("unit") or "", "text": q.get("text", "")}
+                              for q in claim.quantities if isinstance(q, dict)],
+            **_in_context(claim),
             "own_proposal": claim.state == Claim.State.PROPOSED and claim.proposed_by_id == user.pk,
         }
-        return super().change_view(request, object_id, form_url, extra_context={**(extra_context or {}), **context})
+        return super().change_view(request, object_id, form_url, extra_context={**context, **(extra_context or {})})
 
     def get_urls(self):
         return [
@@ -475,37 +568,52 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
             path("overview/", self.admin_site.admin_view(self.overview_view), name="claims_claim_overview"),
         ] + super().get_urls()
 
+    # The workflow forms of the claim page: step -> (context name, form class).
+    STEP_FORMS = {"assign": ("assign_form", AssignForm), "propose": ("propose_form", ProposeForm),
+                  "approve": ("review_form", ReviewForm), "send-back": ("review_form", ReviewForm),
+                  "comment": ("comment_form", CommentForm), "evidence": ("evidence_form", EvidenceForm),
+                  "reopen": ("reopen_form", ReopenForm)}
+
     def workflow_view(self, request, claim_id, step):
-        """One workflow step posted from the claim page; the services decide whether it is allowed."""
+        """One workflow step posted from the claim page; the services decide whether it is allowed.
+
+        Done: back to the claim page with a message. Refused: the claim page again, with what was
+        typed and the error beside its field (or above the form), and the error as a message."""
         claim = get_object_or_404(self.get_queryset(request), pk=claim_id)
         back = HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
         if request.method != "POST":
             return back
         user = request.user
+        form = None
+        if step in self.STEP_FORMS:
+            form_class = self.STEP_FORMS[step][1]
+            form = form_class(request.POST, claim=claim) if form_class is AssignForm else form_class(request.POST)
         try:
             if step == "assign":
-                form = _bound(AssignForm, request.POST)
-                workflow.claim_assign(claim=claim, user=user, assignee=form.cleaned_data["assignee"],
-                                      due=form.cleaned_data["due"])
+                data = _valid(form).cleaned_data
+                workflow.claim_assign(claim=claim, user=user, assignee=data["assignee"], due=data["due"])
                 done = "Assignment saved."
+            elif step == "reopen":
+                data = _valid(form).cleaned_data
+                workflow.claim_reopen(claim=claim, user=user, reason=data["reason"], assignee=data["assignee"],
+                                      due=data["due"])
+                done = "Claim reopened for review; its published verdict stands until a new one is approved."
             elif step == "propose":
-                form = _bound(ProposeForm, request.POST)
-                workflow.claim_propose(claim=claim, user=user, verdict=form.cleaned_data["verdict"],
-                                       rationale=form.cleaned_data["rationale"], evidence=form.evidence(),
-                                       no_evidence_found=form.cleaned_data["no_evidence_found"])
+                data = _valid(form).cleaned_data
+                workflow.claim_propose(claim=claim, user=user, verdict=data["verdict"], rationale=data["rationale"],
+                                       evidence=form.evidence(), no_evidence_found=data["no_evidence_found"])
                 done = "Verdict proposed; it now awaits a second review by another editor."
             elif step == "approve":
-                workflow.claim_approve(claim=claim, user=user, comment=request.POST.get("comment", ""))
+                workflow.claim_approve(claim=claim, user=user, comment=_valid(form).cleaned_data["comment"])
                 done = "Verdict approved and published."
             elif step == "send-back":
-                workflow.claim_send_back(claim=claim, user=user, comment=request.POST.get("comment", ""))
+                workflow.claim_send_back(claim=claim, user=user, comment=_valid(form).cleaned_data["comment"])
                 done = "Sent back to the reviewer."
             elif step == "comment":
-                workflow.claim_comment(claim=claim, user=user, text=request.POST.get("comment", ""))
+                workflow.claim_comment(claim=claim, user=user, text=_valid(form).cleaned_data["comment"])
                 done = "Comment added."
             elif step == "evidence":
-                form = _bound(EvidenceForm, request.POST)
-                workflow.claim_add_evidence(claim=claim, user=user, **form.cleaned_data)
+                workflow.claim_add_evidence(claim=claim, user=user, **_valid(form).cleaned_data)
                 done = "Evidence added."
             elif step == "accept-suggestion":
                 workflow.claim_accept_suggestion(claim=claim, user=user)
@@ -520,10 +628,19 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
             else:
                 raise ClaimdeskError(f"unknown step {step!r}")
         except ClaimdeskError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, done)
+            return self._refused(request, claim, step, form, exc)
+        messages.success(request, done)
         return back
+
+    def _refused(self, request, claim, step, form, exc):
+        messages.error(request, exc.message)
+        extra = {"refused_step": step}
+        if form is not None:
+            if not isinstance(exc, FormInvalid):
+                form.add_error(_field_for(exc.message, form), exc.message)
+            extra[self.STEP_FORMS[step][0]] = form
+        request.method = "GET"  # shown as the claim page, never taken for a post of the admin's own form
+        return self.change_view(request, str(claim.pk), extra_context=extra)
 
     def overview_view(self, request):
         """The desk at a glance: claims per state and per reviewer, overdue, time to a published verdict."""

@@ -19,12 +19,16 @@ EXPORT = "export"  # exports and the printable report
 INGEST = "ingest"
 REQUEUE = "requeue"
 ASSIGN = "assign"
+REOPEN = "reopen"  # a published claim, for re-review
+CORRECT = "correct"  # a claim's speaker, attribution, span, "not a claim"
+CORRECT_ARTICLE = "correct_article"  # an article's title and date
 PROPOSE = "propose"
 APPROVE = "approve"  # and send back
 COMMENT = "comment"  # and evidence
 DECIDE_MATCH = "decide_match"
 
-ACTIONS = (VIEW, VIEW_AUDIT, EXPORT, INGEST, REQUEUE, ASSIGN, PROPOSE, APPROVE, COMMENT, DECIDE_MATCH)
+ACTIONS = (VIEW, VIEW_AUDIT, EXPORT, INGEST, REQUEUE, ASSIGN, REOPEN, PROPOSE, APPROVE, COMMENT, DECIDE_MATCH,
+           CORRECT, CORRECT_ARTICLE)
 
 _EDITORS_ONLY = {
     VIEW_AUDIT: "read the audit trail",
@@ -32,9 +36,11 @@ _EDITORS_ONLY = {
     INGEST: "add articles",
     REQUEUE: "re-queue articles",
     ASSIGN: "assign claims",
+    REOPEN: "reopen published claims",
+    CORRECT_ARTICLE: "correct articles",
     APPROVE: "approve or send back verdicts",
 }
-_ASSIGNEE_OR_EDITOR = (PROPOSE, COMMENT, DECIDE_MATCH)
+_ASSIGNEE_OR_EDITOR = (PROPOSE, COMMENT, DECIDE_MATCH, CORRECT)
 
 
 def user_role(user) -> str | None:
@@ -65,8 +71,8 @@ def check(user, action: str, claim=None) -> None:
 
     Every desk role reads the desk and a claim's own history. Editors do everything else (that the
     proposer of a verdict cannot also review it is a rule of the claim's state, checked by
-    ``workflow``). Reviewers propose, comment, add evidence and decide matches on the claims
-    assigned to them. Viewers only read.
+    ``workflow``). Reviewers propose, comment, add evidence, decide matches and correct (speaker,
+    attribution, span, "not a claim") on the claims assigned to them. Viewers only read.
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
@@ -79,7 +85,7 @@ def check(user, action: str, claim=None) -> None:
         if role != ROLE_EDITOR:
             raise NotAllowed(f"only editors can {_EDITORS_ONLY[action]}; {_name(user)} is a {role}")
         return
-    # PROPOSE, COMMENT, DECIDE_MATCH
+    # PROPOSE, COMMENT, DECIDE_MATCH, CORRECT
     if role == ROLE_EDITOR:
         return
     if role == ROLE_REVIEWER:

@@ -38,7 +38,7 @@ def _lock(claim) -> Claim:
 def _state_error(claim, doing):
     messages = {
         Claim.State.PROPOSED: f"claim {claim.pk} is awaiting second review; approve it or send it back first",
-        Claim.State.PUBLISHED: f"claim {claim.pk} is published; an editor must reassign it for re-review first",
+        Claim.State.PUBLISHED: f"claim {claim.pk} is published; an editor must reopen it for review first",
         Claim.State.UNREVIEWED: f"claim {claim.pk} is not assigned yet; assign it to a reviewer first",
         Claim.State.IN_REVIEW: f"claim {claim.pk} has no proposed verdict to {doing}",
     }
@@ -69,19 +69,26 @@ def _username(user):
 def claim_assign(*, claim: Claim, user, assignee, due=None) -> Claim:
     """Assign (or reassign, or with ``None`` unassign) a claim, with an optional due time.
 
-    Editors only. The assignee must hold the reviewer or editor role. A claim awaiting second review
-    cannot be reassigned; a published claim can (that reopens it for re-review, its published
-    verdict stays until a new one is approved). Every assignment is kept in the claim's history.
+    Editors only. The assignee must hold the reviewer or editor role. A new due time must not be in
+    the past. A claim awaiting second review cannot be reassigned; a published claim is reopened
+    only by ``claim_reopen`` (with a reason): saving its unchanged assignment changes nothing, and a
+    changed one is refused. Every assignment is kept in the claim's history.
     """
     permissions.check(user, permissions.ASSIGN, claim)
-    if assignee is not None and permissions.user_role(assignee) not in ("editor", "reviewer"):
-        raise InvalidInput(f"{assignee.username} has no reviewer or editor role and cannot be assigned claims")
+    _check_assignee(assignee)
     if due is not None and not isinstance(due, dt.datetime):
         raise InvalidInput("due must be a date and time")
     with transaction.atomic():
         locked = _lock(claim)
         if locked.state == Claim.State.PROPOSED:
             raise _state_error(locked, "reassign")
+        if locked.state == Claim.State.PUBLISHED:
+            if (assignee, due) == (locked.assignee, locked.due):
+                return locked
+            raise InvalidTransition(f"cannot reassign: claim {locked.pk} is published; "
+                                    "use “Reopen for review” with a reason first")
+        if due is not None and due != locked.due:
+            _check_due(due)
         before = {"assignee": _username(locked.assignee), "due": locked.due, "state": locked.state}
         locked.assignee = assignee
         locked.due = due
@@ -100,6 +107,54 @@ def claim_assign(*, claim: Claim, user, assignee, due=None) -> Claim:
             when = f" by {timezone.localtime(due):%d %b %Y %H:%M}" if due else ""
             _notify(assignee, f"Claim #{locked.pk} assigned to you",
                     f"{user.username} assigned you claim #{locked.pk}{when}:\n\n{locked.text}")
+    claim.refresh_from_db()
+    return claim
+
+
+def _check_assignee(assignee):
+    if assignee is not None and permissions.user_role(assignee) not in ("editor", "reviewer"):
+        raise InvalidInput(f"{assignee.username} has no reviewer or editor role and cannot be assigned claims")
+
+
+def _check_due(due):
+    if due < timezone.now():
+        when = timezone.localtime(due).strftime("%d %b %Y %H:%M %Z")
+        raise InvalidInput(f"the due time {when} is in the past; give a time from now on")
+
+
+def claim_reopen(*, claim: Claim, user, reason: str, assignee=None, due=None) -> Claim:
+    """Reopen a published claim for re-review, with a reason (kept as a comment and in the audit).
+
+    Editors only (``permissions.REOPEN``); the claim must be published. Its published verdict stands
+    until a new one is approved. With an assignee the claim goes back in review to them, without
+    one it waits unassigned; a due time must not be in the past.
+    """
+    reason = clean_text(reason, name="the reason").strip()
+    if not reason:
+        raise InvalidInput("a reason is required to reopen a published claim")
+    permissions.check(user, permissions.REOPEN, claim)
+    _check_assignee(assignee)
+    if due is not None:
+        if not isinstance(due, dt.datetime):
+            raise InvalidInput("due must be a date and time")
+        _check_due(due)
+    with transaction.atomic():
+        locked = _lock(claim)
+        if locked.state != Claim.State.PUBLISHED:
+            raise InvalidTransition(f"cannot reopen: claim {locked.pk} is not published "
+                                    f"(it is {locked.get_state_display().lower()})")
+        before = {"state": locked.state, "assignee": _username(locked.assignee), "due": locked.due}
+        locked.state = Claim.State.IN_REVIEW if assignee is not None else Claim.State.UNREVIEWED
+        locked.assignee, locked.due = assignee, due
+        locked.save(update_fields=["state", "assignee", "due", "updated_at"])
+        Assignment.objects.create(claim=locked, assignee=assignee, assigned_by=user, due=due)
+        Comment.objects.create(claim=locked, author=user, text=f"Reopened for review: {reason}")
+        audit_record(actor=user, action="claim.reopen", obj=locked,
+                     changes=diff(before, {"state": locked.state, "assignee": _username(assignee), "due": due})
+                     | {"reason": [None, reason]})
+        if assignee is not None and assignee != user:
+            _notify(assignee, f"Claim #{locked.pk} reopened for you",
+                    f"{user.username} reopened claim #{locked.pk} for review: {reason}\n\n{locked.text}")
     claim.refresh_from_db()
     return claim
 

@@ -215,7 +215,8 @@ def test_article_page_lists_its_claims_without_model_permissions(client, desk):
     assert desk["work"].text in response.content.decode()
 
 
-# --- admin workflow steps (POST from the claim page; always a redirect back, with a message) --------
+# --- admin workflow steps (POST from the claim page: done, a redirect back with a message; refused,
+# the claim page again with the input kept and the error) ------------------------------------------
 
 PROPOSE_FORM = {"verdict": "verified", "rationale": "Checked", "evidence_url": EVIDENCE[0]["url"]}
 WORKERS = dict(viewer="refused", reviewer="refused", workers="done")
@@ -225,6 +226,8 @@ STEPS = {
     "step-assign": ("work", "assign", lambda d: {"assignee": d["users"]["reviewer"].pk},
                     _expect(anonymous="login", norole="login", **EDITORS)),
     "step-propose": ("work", "propose", lambda d: PROPOSE_FORM, _expect(anonymous="login", norole="login", **WORKERS)),
+    "step-reopen": ("earlier", "reopen", lambda d: {"reason": "New figures", "assignee": d["users"]["assignee"].pk},
+                    _expect(anonymous="login", norole="login", **EDITORS)),
     "step-approve": ("proposed", "approve", lambda d: {},
                      _expect(anonymous="login", norole="login", viewer="refused", reviewer="refused",
                              assignee="refused", editor="done", proposer="refused")),
@@ -250,16 +253,17 @@ def test_admin_workflow_step_answer(desk, door, role, expected):
     claim = desk[key]
     before = AuditRecord.objects.count()
     response = _client(desk, role).post(reverse("admin:claims_claim_workflow", args=[claim.pk, step]), form(desk))
-    assert response.status_code == 302
     if expected == "login":
-        assert response["Location"].startswith(reverse("admin:login"))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
         assert AuditRecord.objects.count() == before
         return
-    assert response["Location"] == reverse("admin:claims_claim_change", args=[claim.pk])
     levels = [m.level_tag for m in get_messages(response.wsgi_request)]
     if expected == "done":
+        assert response.status_code == 302
+        assert response["Location"] == reverse("admin:claims_claim_change", args=[claim.pk])
         assert levels == ["success"] and AuditRecord.objects.count() > before
-    else:
+    else:  # the claim page again, with the input and the error
+        assert response.status_code == 200 and response.context["original"].pk == claim.pk
         assert levels == ["error"] and AuditRecord.objects.count() == before
 
 

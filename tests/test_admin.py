@@ -144,3 +144,65 @@ def test_desk_overview_counts(client, users):
 def test_only_editors_can_add_articles_in_the_admin(client, users):
     assert _as(client, users["reviewer"]).get(reverse("admin:claims_article_add")).status_code == 403
     assert _as(client, users["editor"]).get(reverse("admin:claims_article_add")).status_code == 200
+
+
+# --- refused forms keep what was typed, with the error beside its field ---------------------------------
+
+
+def _post(client, claim, step, data):
+    return client.post(reverse("admin:claims_claim_workflow", args=[claim.pk, step]), data)
+
+
+def test_refused_proposal_shows_the_claim_page_again_with_the_rationale_and_verdict_kept(client, users):
+    claim = ClaimFactory()
+    _step(_as(client, users["editor"]), claim, "assign", {"assignee": users["reviewer"].pk})
+    response = _post(_as(client, users["reviewer"]), claim, "propose",
+                     {"verdict": "disputed", "rationale": "The minutes say three bridges"})
+    assert response.status_code == 200
+    form = response.context["propose_form"]
+    assert form.data["rationale"] == "The minutes say three bridges" and form.data["verdict"] == "disputed"
+    assert "at least one evidence link is required" in " ".join(form.errors["evidence_url"])
+    html = response.content.decode()
+    assert "The minutes say three bridges</textarea>" in html
+    assert '<option value="disputed" selected>' in html
+    assert Claim.objects.get(pk=claim.pk).state == "in_review"
+
+
+def test_bad_evidence_url_keeps_its_title_and_note(client, users):
+    claim = ClaimFactory()
+    response = _post(_as(client, users["editor"]), claim, "evidence",
+                     {"url": "not a url", "title": "Council minutes", "note": "page 4"})
+    assert response.status_code == 200 and "url" in response.context["evidence_form"].errors
+    html = response.content.decode()
+    assert 'value="Council minutes"' in html and 'value="page 4"' in html
+
+
+def test_no_verdict_is_preselected(client, users):
+    claim = ClaimFactory()
+    _step(_as(client, users["editor"]), claim, "assign", {"assignee": users["editor"].pk})
+    html = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    assert '<option value="" selected>— choose a verdict —</option>' in html
+    response = _post(client, claim, "propose", {"rationale": "x", "evidence_url": "https://example.org/"})
+    assert "verdict" in response.context["propose_form"].errors
+
+
+def test_a_past_due_time_is_refused_beside_the_field(client, users):
+    claim = ClaimFactory()
+    response = _post(_as(client, users["editor"]), claim, "assign",
+                     {"assignee": users["reviewer"].pk, "due": "2001-01-01T09:00"})
+    assert "is in the past" in " ".join(response.context["assign_form"].errors["due"])
+    assert Claim.objects.get(pk=claim.pk).assignee is None
+
+
+def test_saving_the_unchanged_assignment_form_of_a_published_claim_changes_nothing(client, users):
+    claim = publish_verdict(ClaimFactory(), reviewer=users["reviewer"])
+    _as(client, users["editor"])
+    page = client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    assert 'id="assign-form"' not in page.content.decode() and 'id="reopen-form"' in page.content.decode()
+    before = AuditRecord.objects.count()
+    _step(client, claim, "assign", {"assignee": users["reviewer"].pk, "due": ""})
+    assert Claim.objects.get(pk=claim.pk).state == "published" and AuditRecord.objects.count() == before
+    response = _post(client, claim, "reopen", {"reason": ""})
+    assert "reason" in response.context["reopen_form"].errors
+    _step(client, claim, "reopen", {"reason": "New council figures", "assignee": users["reviewer"].pk})
+    assert Claim.objects.get(pk=claim.pk).state == "in_review"

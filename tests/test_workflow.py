@@ -213,10 +213,45 @@ def test_invalid_transitions_are_refused(claim, desk, setup, action, message):
     assert claim.state == setup
 
 
-def test_reassigning_a_published_claim_reopens_it_keeping_the_verdict(claim, desk):
+def test_reopening_a_published_claim_with_a_reason_keeps_the_verdict_and_is_audited(claim, desk):
     publish_verdict(claim, "verified", reviewer=desk["reviewer"], assigner=desk["editor"], approver=desk["editor2"])
-    workflow.claim_assign(claim=claim, user=desk["editor"], assignee=desk["other_reviewer"])
-    assert (claim.state, claim.verdict) == ("in_review", "verified")
+    workflow.claim_reopen(claim=claim, user=desk["editor"], reason="New figures", assignee=desk["other_reviewer"])
+    assert (claim.state, claim.verdict, claim.assignee) == ("in_review", "verified", desk["other_reviewer"])
+    rec = AuditRecord.objects.filter(action="claim.reopen").get()
+    assert rec.changes["reason"] == [None, "New figures"] and rec.changes["state"] == ["published", "in_review"]
+    assert "New figures" in claim.comments.get().text
+
+
+def test_saving_an_unchanged_assignment_of_a_published_claim_does_not_reopen_it(claim, desk):
+    publish_verdict(claim, "verified", reviewer=desk["reviewer"], assigner=desk["editor"], approver=desk["editor2"])
+    before = AuditRecord.objects.count()
+    workflow.claim_assign(claim=claim, user=desk["editor"], assignee=claim.assignee, due=claim.due)
+    claim.refresh_from_db()
+    assert claim.state == "published" and AuditRecord.objects.count() == before
+
+
+def test_reassigning_a_published_claim_is_refused_pointing_to_reopen(claim, desk):
+    publish_verdict(claim, "verified", reviewer=desk["reviewer"], assigner=desk["editor"], approver=desk["editor2"])
+    with pytest.raises(InvalidTransition, match="Reopen for review"):
+        workflow.claim_assign(claim=claim, user=desk["editor"], assignee=desk["other_reviewer"])
+    assert Claim.objects.get(pk=claim.pk).state == "published"
+
+
+def test_reopen_needs_a_reason_an_editor_and_a_published_claim(claim, desk):
+    with pytest.raises(InvalidInput, match="reason is required"):
+        workflow.claim_reopen(claim=claim, user=desk["editor"], reason=" ")
+    with pytest.raises(InvalidTransition, match="not published"):
+        workflow.claim_reopen(claim=claim, user=desk["editor"], reason="x")
+    publish_verdict(claim, "verified", reviewer=desk["reviewer"], assigner=desk["editor"], approver=desk["editor2"])
+    with pytest.raises(NotAllowed, match="only editors can reopen"):
+        workflow.claim_reopen(claim=claim, user=desk["reviewer"], reason="x")
+
+
+def test_a_due_time_in_the_past_is_refused(claim, desk):
+    past = timezone.now() - timezone.timedelta(hours=1)
+    with pytest.raises(InvalidInput, match="in the past"):
+        workflow.claim_assign(claim=claim, user=desk["editor"], assignee=desk["reviewer"], due=past)
+    assert not AuditRecord.objects.exists()
 
 
 def test_comments_and_evidence_by_assignee_or_editor_only(claim, desk):
@@ -272,7 +307,7 @@ def test_changing_a_published_verdict_flags_the_claims_that_inherited_it(desk):
     workflow.claim_approve(claim=later, user=desk["editor2"])
     assert not later.needs_rereview
     # the earlier verdict is reopened and changed
-    workflow.claim_assign(claim=earlier, user=desk["editor"], assignee=desk["reviewer"])
+    workflow.claim_reopen(claim=earlier, user=desk["editor"], reason="New data", assignee=desk["reviewer"])
     workflow.claim_propose(claim=earlier, user=desk["reviewer"], verdict="disputed", rationale="New data",
                            evidence=EVIDENCE)
     workflow.claim_approve(claim=earlier, user=desk["editor2"])
