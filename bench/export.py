@@ -28,6 +28,7 @@ CLAIMS_PER_ARTICLE = 20
 
 def _django(database_url):
     os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("CLAIMDESK_PUBLIC_CLAIM_URL", "https://factcheck.example.org/claims/{id}/")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
     sys.path.insert(0, str(ROOT))
     import django

@@ -10,13 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 
-from . import selectors
+from . import claimreview, selectors
 from .errors import InvalidInput
-from .models import Claim
+
+logger = logging.getLogger(__name__)
 
 FORMATS = ("json", "csv", "claimreview")
 CONTENT_TYPES = {
@@ -25,11 +27,6 @@ CONTENT_TYPES = {
     "claimreview": "application/ld+json",
 }
 EXTENSIONS = {"json": "json", "csv": "csv", "claimreview": "jsonld"}
-_RATINGS = {
-    Claim.Verdict.VERIFIED: (5, "Verified"),
-    Claim.Verdict.UNATTRIBUTED: (3, "Unattributed"),
-    Claim.Verdict.DISPUTED: (1, "Disputed"),
-}
 # Rows per chunk of text handed to the response or the file.
 CHUNK_ROWS = 500
 
@@ -122,36 +119,44 @@ def stream_csv(rows: Iterable[dict]) -> Iterator[str]:
 
 
 def claim_review(row: dict) -> dict | None:
-    """schema.org ClaimReview for a reviewed claim with a known claimant, else ``None``."""
-    if row["verdict"] not in _RATINGS or row["speaker__name"] is None or row["speaker__kind"] == "anonymous":
+    """schema.org ClaimReview for a claim with a published verdict, else ``None``. The claimant is the
+    Claim's author only when known (a named person or organisation); otherwise there is no author."""
+    if row["verdict"] not in claimreview.RATINGS:
         return None
-    value, label = _RATINGS[row["verdict"]]
+    value, label = claimreview.RATINGS[row["verdict"]]
     appearance = {"@type": "CreativeWork", "headline": row["article__title"]}
     if row["article__url"]:
         appearance["url"] = row["article__url"]
     if row["article__published"]:
         appearance["datePublished"] = row["article__published"].isoformat()
+    claim = {"@type": "Claim"}
+    if row["speaker__name"] and row["speaker__kind"] in ("person", "organisation"):
+        claim["author"] = {"@type": "Person" if row["speaker__kind"] == "person" else "Organization",
+                           "name": row["speaker__name"]}
+    if row["article__published"]:
+        claim["datePublished"] = row["article__published"].isoformat()
+    claim["appearance"] = appearance
+    author = {"@type": "Organization", "name": settings.CLAIMDESK_ORGANISATION}
+    if settings.CLAIMDESK_ORGANISATION_URL:
+        author["url"] = settings.CLAIMDESK_ORGANISATION_URL
+    pattern = settings.CLAIMDESK_PUBLIC_CLAIM_URL
     review = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "claimReviewed": row["text"],
-        "itemReviewed": {
-            "@type": "Claim",
-            "author": {
-                "@type": "Person" if row["speaker__kind"] == "person" else "Organization",
-                "name": row["speaker__name"],
-            },
-            "appearance": appearance,
-        },
-        "author": {"@type": "Organization", "name": settings.CLAIMDESK_ORGANISATION},
+        "url": pattern.replace("{id}", str(row["id"])) if pattern else None,
+        "claimReviewed": row["review_summary"] or claimreview.summary_default(row["text"]),
+        "itemReviewed": claim,
+        "author": author,
         "reviewRating": {
             "@type": "Rating",
             "ratingValue": value,
-            "bestRating": 5,
-            "worstRating": 1,
+            "bestRating": claimreview.BEST,
+            "worstRating": claimreview.WORST,
             "alternateName": label,
         },
     }
+    if review["url"] is None:
+        del review["url"]
     if row["published_at"]:
         review["datePublished"] = row["published_at"].date().isoformat()
     if row["verdict_note"]:
@@ -159,21 +164,40 @@ def claim_review(row: dict) -> dict | None:
     return review
 
 
-def stream_claimreview(rows: Iterable[dict]) -> Iterator[str]:
-    return _json_array(r for r in (claim_review(row) for row in rows) if r is not None)
+def _refused_to_log(claim_id, problems):
+    logger.warning("ClaimReview for claim %s refused: %s", claim_id, "; ".join(problems))
 
 
-def stream(fmt: str, rows: Iterable[dict]) -> Iterator[str]:
+def stream_claimreview(rows: Iterable[dict], on_refused=_refused_to_log) -> Iterator[str]:
+    """Valid ClaimReview documents only: each one is checked against ``claimreview.RULES`` and a
+    refused one is reported to ``on_refused(claim_id, broken_rules)``, never written."""
+    def valid():
+        for row in rows:
+            review = claim_review(row)
+            if review is None:
+                continue
+            problems = claimreview.validate(review)
+            if problems:
+                on_refused(row["id"], problems)
+                continue
+            yield review
+
+    return _json_array(valid())
+
+
+def stream(fmt: str, rows: Iterable[dict], on_refused=_refused_to_log) -> Iterator[str]:
     """``rows`` rendered in one of FORMATS, as chunks of text; an unknown format is refused at once."""
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    return {"json": stream_json, "csv": stream_csv, "claimreview": stream_claimreview}[fmt](rows)
+    if fmt == "claimreview":
+        return stream_claimreview(rows, on_refused)
+    return {"json": stream_json, "csv": stream_csv}[fmt](rows)
 
 
-def export_stream(fmt: str, *, user=None, article_id=None) -> Iterator[str]:
+def export_stream(fmt: str, *, user=None, article_id=None, on_refused=_refused_to_log) -> Iterator[str]:
     """The export of every claim ``user`` may see (or of one article) in ``fmt``: format and article
-    are checked before the first chunk."""
+    are checked before the first chunk; a ClaimReview that breaks a rule goes to ``on_refused``."""
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     rows = selectors.claim_export_rows(user=user, article_id=article_id, reviewed_only=fmt == "claimreview")
-    return stream(fmt, rows)
+    return stream(fmt, rows, on_refused)

@@ -139,6 +139,11 @@ class Claim(models.Model):
     # The published verdict: "unreviewed" until a second reviewer approves one.
     verdict = models.CharField(max_length=20, choices=Verdict.choices, default=Verdict.UNREVIEWED, db_index=True)
     verdict_note = models.TextField("published rationale", blank=True)
+    review_summary = models.CharField(
+        "ClaimReview summary", max_length=74, blank=True,
+        help_text="What the claim says, in under 75 characters, without the verdict (schema.org claimReviewed). "
+                  "Empty: the claim cut at a word boundary.",
+    )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

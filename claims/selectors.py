@@ -85,7 +85,7 @@ def claims_for_export(*, article_id=None, user=None):
 EXPORT_FIELDS = (
     "id", "article_id", "article__title", "article__url", "article__published", "text", "start", "end",
     "speaker__name", "speaker__kind", "attribution", "checkworthiness", "checkworthiness_reasons", "quantities",
-    "verdict", "verdict_note", "state", "assignee__username", "published_at",
+    "verdict", "verdict_note", "state", "assignee__username", "published_at", "review_summary",
 )
 
 

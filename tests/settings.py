@@ -7,3 +7,5 @@ import tempfile
 os.environ.setdefault("CLAIMDESK_VAR_DIR", tempfile.mkdtemp(prefix="claimdesk-tests-"))
 
 from factcheck.settings import *  # noqa: E402,F403
+
+CLAIMDESK_PUBLIC_CLAIM_URL = "https://factcheck.example.org/claims/{id}/"

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from claims import workflow
+from claims import claimreview, workflow
 from claims.models import Article, AuditRecord, Claim
 
 from .factories import ClaimFactory, EditorFactory, publish_verdict
@@ -77,7 +77,7 @@ def test_export_writes_each_format_to_a_file(tmp_path, seed_paths):
     data = json.loads((tmp_path / "report.json").read_text())
     assert len(data) == article.claims.count()
     reviews = json.loads((tmp_path / "report.claimreview").read_text())
-    assert [r["claimReviewed"] for r in reviews] == [claim.text]
+    assert [r["claimReviewed"] for r in reviews] == [claimreview.summary_default(claim.text)]
     with pytest.raises(CommandError, match="no article with id 999"):
         call_command("export", "--format", "json", "--article", "999")
 

@@ -21,7 +21,8 @@ class Command(BaseCommand):
         try:
             # Without --as-user the server operator exports, as before.
             user = permissions.check_username(opts["as_user"], permissions.EXPORT) if opts["as_user"] else None
-            chunks = exports.export_stream(opts["format"], user=user, article_id=opts["article"])
+            chunks = exports.export_stream(opts["format"], user=user, article_id=opts["article"],
+                                           on_refused=self._refused)
         except ClaimdeskError as exc:
             raise CommandError(exc.message) from None
         if opts["output"]:
@@ -30,3 +31,6 @@ class Command(BaseCommand):
             self.stderr.write(f"wrote {opts['output']}")
         else:
             sys.stdout.writelines(chunks)
+
+    def _refused(self, claim_id, problems):
+        self.stderr.write(f"claim {claim_id}: ClaimReview refused: {'; '.join(problems)}")
