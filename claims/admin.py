@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from . import permissions, selectors, services, workflow
+from . import corrections, permissions, selectors, services, workflow
 from .errors import ClaimdeskError
 from .models import Article, AuditRecord, Claim, ClaimMatch, Feed, Link, Speaker
 
@@ -163,6 +163,9 @@ class ClaimInline(DeskAccess, admin.TabularInline):
     show_change_link = True
     ordering = ["start"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(not_a_claim=False)
+
     @admin.display(description="claim")
     def claim_text(self, claim):
         return claim.text
@@ -185,6 +188,7 @@ class ArticleAdmin(DeskAccess, admin.ModelAdmin):
     inlines = [ClaimInline]
     actions = ["requeue"]
     add_action = permissions.INGEST
+    change_action = permissions.CORRECT_ARTICLE  # the title and the date; the body never changes
     action_rules = {"requeue": permissions.REQUEUE}
 
     def get_queryset(self, request):
@@ -202,13 +206,17 @@ class ArticleAdmin(DeskAccess, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["title", "body_highlighted", "source", "url", "published", "status", "error", "content_hash",
-                "created_at", "processed_at"]
+        fields = ["title", "body_highlighted", "source", "url", "published", "status", "error", "content_hash",
+                  "created_at", "processed_at"]
+        if self._allowed(request, self.change_action):
+            fields = [f for f in fields if f not in ("title", "published")]
+        return fields
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["title", "body", "source", "url", "published"]
-        return self.get_readonly_fields(request, obj)
+        return ["title", "body_highlighted", "source", "url", "published", "status", "error", "content_hash",
+                "created_at", "processed_at"]
 
     def get_inlines(self, request, obj):
         return [ClaimInline] if obj else []
@@ -218,7 +226,7 @@ class ArticleAdmin(DeskAccess, admin.ModelAdmin):
         body = article.body
         parts = []
         pos = 0
-        for claim in article.claims.order_by("start"):
+        for claim in article.claims.filter(not_a_claim=False).order_by("start"):
             if claim.start < pos:
                 continue
             colour = VERDICT_COLOURS[claim.verdict]
@@ -238,7 +246,9 @@ class ArticleAdmin(DeskAccess, admin.ModelAdmin):
                            legend, format_html_join("", "{}", ((p,) for p in parts)))
 
     def save_model(self, request, obj, form, change):
-        if change:
+        if change:  # a correction of the title or the date, audited
+            corrections.article_correct(article=obj, user=request.user, title=form.cleaned_data["title"],
+                                        published=form.cleaned_data["published"])
             return
         try:
             result = services.article_ingest(user=request.user, **form.validated)
@@ -259,6 +269,9 @@ class ArticleAdmin(DeskAccess, admin.ModelAdmin):
     def log_addition(self, request, obj, message):
         # The audit trail records the ingestion.
         return None
+
+    def log_change(self, request, obj, message):
+        return None  # the audit trail records the correction
 
     @admin.action(description="Re-queue selected articles for processing")
     def requeue(self, request, queryset):
@@ -333,6 +346,23 @@ def _clean_due(due, current=None):
     return due
 
 
+class NotAClaimFilter(admin.SimpleListFilter):
+    """Claims marked "not a claim" are hidden from the list unless asked for."""
+
+    title = "not a claim"
+    parameter_name = "hidden"
+
+    def lookups(self, request, model_admin):
+        return [("only", "Only those marked “not a claim”"), ("all", "Claims and those marked “not a claim”")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "only":
+            return queryset.filter(not_a_claim=True)
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(not_a_claim=False)
+
+
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False,
                                       help_text="Empty unassigns. Only editors and reviewers can be assigned.")
@@ -396,6 +426,33 @@ class EvidenceForm(forms.Form):
         super().__init__(*args, auto_id="id_evidence_%s", **kwargs)
 
 
+class CorrectionForm(forms.Form):
+    speaker = forms.ModelChoiceField(queryset=Speaker.objects.order_by("name"), required=False,
+                                     empty_label="— no speaker —", help_text="A known speaker…")
+    speaker_name = forms.CharField(required=False, max_length=300, label="or a new speaker",
+                                   help_text="…or a name not on the list (used instead of the list).")
+    speaker_kind = forms.ChoiceField(choices=[("", "—")] + list(Speaker.Kind.choices), required=False,
+                                     label="new speaker is a")
+    attribution = forms.ChoiceField(choices=Claim.Attribution.choices)
+    start = forms.IntegerField(min_value=0, help_text="Character offsets in the article: the claim is body[start:end].")
+    end = forms.IntegerField(min_value=1)
+    not_a_claim = forms.BooleanField(required=False, label="Not a claim (hidden from lists and exports)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="id_correct_%s", **kwargs)
+
+    @classmethod
+    def for_claim(cls, claim):
+        return cls(initial={"speaker": claim.speaker_id, "attribution": claim.attribution, "start": claim.start,
+                            "end": claim.end, "not_a_claim": claim.not_a_claim})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("speaker_name", "").strip() and not data.get("speaker_kind"):
+            self.add_error("speaker_kind", "Say whether the new speaker is a person, an organisation or anonymous.")
+        return data
+
+
 class FormInvalid(ClaimdeskError):
     """A workflow form with errors beside its fields (the claim page is shown again with the input)."""
 
@@ -453,7 +510,7 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
     list_display = ["short_text", "state_display", "verdict_display", "assignee", "due_display", "checkworthiness",
                     "attribution", "speaker", "match_count", "article"]
     list_filter = [MineFilter, "state", "verdict", "assignee", DueFilter, "attribution", CheckworthinessFilter,
-                   "needs_rereview", "article"]
+                   "needs_rereview", NotAClaimFilter, "article"]
     search_fields = ["text", "speaker__name", "article__title"]
     list_select_related = ["speaker", "assignee", "article"]
     list_per_page = 50
@@ -539,6 +596,7 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
             "review": (permissions.allowed(user, permissions.APPROVE, claim) and claim.state == Claim.State.PROPOSED
                        and claim.proposed_by_id != user.pk),
             "comment": permissions.allowed(user, permissions.COMMENT, claim),
+            "correct": permissions.allowed(user, permissions.CORRECT, claim),
             "accept": (bool(claim.suggested_verdict) and claim.state == Claim.State.IN_REVIEW
                        and permissions.allowed(user, permissions.PROPOSE, claim)),
         }
@@ -550,6 +608,7 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
             "reopen_form": ReopenForm(),
             "propose_form": ProposeForm(),
             "review_form": ReviewForm(),
+            "correct_form": CorrectionForm.for_claim(claim),
             "comment_form": CommentForm(),
             "evidence_form": EvidenceForm(),
             "assignments": claim.assignments.select_related("assignee", "assigned_by"),
@@ -572,7 +631,7 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
     STEP_FORMS = {"assign": ("assign_form", AssignForm), "propose": ("propose_form", ProposeForm),
                   "approve": ("review_form", ReviewForm), "send-back": ("review_form", ReviewForm),
                   "comment": ("comment_form", CommentForm), "evidence": ("evidence_form", EvidenceForm),
-                  "reopen": ("reopen_form", ReopenForm)}
+                  "reopen": ("reopen_form", ReopenForm), "correct": ("correct_form", CorrectionForm)}
 
     def workflow_view(self, request, claim_id, step):
         """One workflow step posted from the claim page; the services decide whether it is allowed.
@@ -598,6 +657,13 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
                 workflow.claim_reopen(claim=claim, user=user, reason=data["reason"], assignee=data["assignee"],
                                       due=data["due"])
                 done = "Claim reopened for review; its published verdict stands until a new one is approved."
+            elif step == "correct":
+                data = _valid(form).cleaned_data
+                corrections.claim_correct(claim=claim, user=user, speaker=data["speaker"],
+                                          speaker_name=data["speaker_name"], speaker_kind=data["speaker_kind"],
+                                          attribution=data["attribution"], start=data["start"], end=data["end"],
+                                          not_a_claim=data["not_a_claim"])
+                done = "Correction saved (see the claim's audit trail); its matches were searched again."
             elif step == "propose":
                 data = _valid(form).cleaned_data
                 workflow.claim_propose(claim=claim, user=user, verdict=data["verdict"], rationale=data["rationale"],

@@ -172,6 +172,9 @@ class Claim(models.Model):
     needs_rereview = models.BooleanField(
         default=False, db_index=True, help_text="The verdict it inherited has changed since it was published."
     )
+    # A correction: the sentence is not a checkable claim. Kept (its history, its matches' history),
+    # hidden from the lists, the article view and the exports.
+    not_a_claim = models.BooleanField("not a claim", default=False, db_index=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

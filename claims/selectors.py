@@ -47,8 +47,9 @@ def user_get_by_username(*, username) -> object:
 def claim_list(*, user=None, article_id=None, verdict=None, assignee=None, attribution=None, state=None,
                overdue=None, queue=False):
     """Claims with what a list screen shows, filtered; reading order, or queue order (due, then
-    check-worthiness) with ``queue``. With ``user``, only what that user may see."""
-    qs = Claim.objects.select_related("article", "speaker", "assignee")
+    check-worthiness) with ``queue``. With ``user``, only what that user may see. Claims marked
+    "not a claim" are left out."""
+    qs = Claim.objects.filter(not_a_claim=False).select_related("article", "speaker", "assignee")
     if user is not None:
         qs = qs.visible_to(user)
     qs = qs.queue_order() if queue else qs.in_reading_order()
@@ -92,8 +93,9 @@ EXPORT_FIELDS = (
 def claim_export_rows(*, user=None, article_id=None, reviewed_only=False, chunk_size=2000):
     """Claims for an export as plain dicts (``EXPORT_FIELDS`` plus ``matches``, best first), in reading
     order, read through a server-side cursor ``chunk_size`` rows at a time; with ``user``, only what
-    that user may see. An unknown article is refused here, before anything is streamed."""
-    qs = Claim.objects.all()
+    that user may see. An unknown article is refused here, before anything is streamed. Claims marked
+    "not a claim" are left out."""
+    qs = Claim.objects.filter(not_a_claim=False)
     if user is not None:
         qs = qs.visible_to(user)
     if article_id not in (None, ""):

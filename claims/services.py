@@ -423,7 +423,8 @@ def article_match(*, article_id, owner: str | None = None) -> bool:
                 log.warning("article %s: lease lost before the matches were written; nothing written", article_id)
                 return False
             # The index may still hold claims deleted since it loaded them (a re-queued article).
-            alive = set(Claim.objects.filter(pk__in={r.earlier_id for r in rows}).values_list("pk", flat=True))
+            alive = set(Claim.objects.filter(pk__in={r.earlier_id for r in rows}, not_a_claim=False)
+                        .values_list("pk", flat=True))
             rows = [r for r in rows if r.earlier_id in alive]
             ClaimMatch.objects.bulk_create(rows, ignore_conflicts=True)
             workflow.carry_over_suggestions(article_id=article_id)
@@ -435,6 +436,38 @@ def article_match(*, article_id, owner: str | None = None) -> bool:
         processing.stage_fail(article_id, working=working, owner=owner, exc=exc)
         return False
     return True
+
+
+def claim_rematch(*, claim_id: int, reembed: bool = False) -> int:
+    """Redo matching for one corrected claim: its old matches go, and the search runs again for it
+    through the match index, as ``article_match`` does for a whole article.
+
+    ``reembed``: its text changed, so its vectors are computed again first. The in-process index is
+    dropped (it holds the claim as it was) and reloads on the search. A claim marked "not a claim"
+    keeps no matches, either way. Returns the number of matches written.
+    """
+    from .matching import embed_texts
+
+    claim = Claim.objects.only("pk", "text", "article_id", "not_a_claim").get(pk=claim_id)
+    if reembed:
+        Claim.objects.filter(pk=claim_id).update(embedding=encode_embedding(embed_texts([claim.text])[0]),
+                                                 match_embedding=encode_embedding(match_vectors([claim.text])[0]))
+    matching_index_reset()
+    rows = []
+    if not claim.not_a_claim:
+        index = matching_index_refresh()
+        for rec in selectors.claim_records_by_ids(ids=[claim_id]):
+            rows = [ClaimMatch(claim_id=claim_id, earlier_id=m.claim_id, score=m.score, kind=m.kind,
+                               lexical=m.lexical, semantic=m.semantic, reason=m.reason[:200])
+                    for m in index.search(rec, exclude_article=claim.article_id)]
+    with transaction.atomic():
+        alive = set(Claim.objects.filter(pk__in={r.earlier_id for r in rows}, not_a_claim=False)
+                    .values_list("pk", flat=True))
+        rows = [r for r in rows if r.earlier_id in alive]
+        gone = Q(claim_id=claim_id) | (Q(earlier_id=claim_id) if claim.not_a_claim else Q(pk__in=[]))
+        ClaimMatch.objects.filter(gone).delete()
+        ClaimMatch.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def article_process_sync(*, article_id) -> Article:
