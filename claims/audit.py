@@ -185,6 +185,7 @@ def audit_export(records, fmt: str) -> tuple[str, str]:
     import io
 
     from .errors import InvalidInput
+    from .exports import csv_cell
 
     rows = [
         {"id": r.pk, "at": r.at.isoformat(), "actor": r.actor_username, "door": r.door, "request_id": r.request_id,
@@ -199,6 +200,8 @@ def audit_export(records, fmt: str) -> tuple[str, str]:
         writer = csv.DictWriter(out, fieldnames=AUDIT_COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow(row | {"changes": json.dumps(row["changes"], ensure_ascii=False, sort_keys=True)})
+            # The same formula guard as the claim exports: actors, ids and changes carry untrusted text.
+            cells = row | {"changes": json.dumps(row["changes"], ensure_ascii=False, sort_keys=True)}
+            writer.writerow({k: v if isinstance(v, int) else csv_cell(v) for k, v in cells.items()})
         return out.getvalue(), "text/csv; charset=utf-8"
     raise InvalidInput(f"audit export format must be json or csv, got {fmt!r}")

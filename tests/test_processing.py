@@ -361,3 +361,18 @@ def test_sweep_recovers_an_article_stranded_without_a_lease_by_an_earlier_releas
     processing.processing_sweep(send=lambda *, article_id, countdown: sent.append(article_id) or "")
     article.refresh_from_db()
     assert article.status == "queued" and sent == [article.pk]
+
+
+def test_audit_csv_export_neutralises_formulas_from_untrusted_text():
+    import csv
+    import io
+
+    from claims import workflow
+    from claims.audit import audit_export
+
+    from .factories import ClaimFactory
+
+    workflow.claim_comment(claim=ClaimFactory(), user=EditorFactory(username="=cmd|' /C calc'!A0"), text="x")
+    content, _ = audit_export(AuditRecord.objects.all(), "csv")
+    (row,) = list(csv.DictReader(io.StringIO(content)))
+    assert row["actor"].startswith("'=") and row["id"].isdigit()
