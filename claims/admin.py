@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -191,12 +191,33 @@ class ArticleAdmin(DeskAccess, admin.ModelAdmin):
     change_action = permissions.CORRECT_ARTICLE  # the title and the date; the body never changes
     action_rules = {"requeue": permissions.REQUEUE}
 
+    change_form_template = "admin/claims/article/change_form.html"
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_claims=Count("claims"))
 
     @admin.display(description="claims", ordering="_claims")
     def claim_count(self, article):
         return article._claims
+
+    def get_urls(self):
+        return [path("<int:article_id>/progress/", self.admin_site.admin_view(self.progress_view),
+                     name="claims_article_progress")] + super().get_urls()
+
+    def progress_view(self, request, article_id):
+        """The article's processing status and claim count as JSON, for the page that polls it."""
+        if not self.has_view_permission(request):
+            return JsonResponse({"error": "not allowed"}, status=403)
+        article = get_object_or_404(Article, pk=article_id)
+        return JsonResponse({
+            "id": article.pk, "status": article.status, "status_display": article.get_status_display(),
+            "finished": article.status in (Article.Status.DONE, Article.Status.FAILED), "error": article.error,
+            "claims": article.claims.filter(not_a_claim=False).count(),
+        })
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Land on the article itself (live progress there), with the one message save_model gave.
+        return HttpResponseRedirect(reverse("admin:claims_article_change", args=[obj.pk]))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -327,11 +348,17 @@ class MineFilter(admin.SimpleListFilter):
     parameter_name = "mine"
 
     def lookups(self, request, model_admin):
-        return [("1", "My claims")]
+        mine = [("1", "My claims")]
+        if permissions.allowed(request.user, permissions.APPROVE):
+            mine.append(("approve", "Waiting for my approval"))
+        return mine
 
     def queryset(self, request, queryset):
         if self.value() == "1":
             return queryset.filter(assignee=request.user).exclude(state=Claim.State.PUBLISHED).queue_order()
+        if self.value() == "approve":  # proposed by someone else: the second review is this editor's to give
+            return (queryset.filter(state=Claim.State.PROPOSED).exclude(proposed_by=request.user)
+                    .order_by(F("proposed_at").asc(nulls_last=True), "id"))
         return queryset
 
 
@@ -533,11 +560,13 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
     def get_ordering(self, request):
         if request.GET.get("mine") == "1":  # the reviewer's queue
             return [F("due").asc(nulls_last=True), "-checkworthiness", "id"]
+        if request.GET.get("mine") == "approve":  # an editor's approval queue: oldest proposal first
+            return [F("proposed_at").asc(nulls_last=True), "id"]
         return super().get_ordering(request)
 
     @admin.display(description="claim")
     def short_text(self, claim):
-        return str(claim)
+        return claim.text if len(claim.text) <= 300 else claim.text[:297] + "…"
 
     @admin.display(description="state", ordering="state")
     def state_display(self, claim):
@@ -1020,7 +1049,9 @@ _site_context = admin.site.each_context
 
 def desk_each_context(request):
     """Every admin page knows which desk links to offer (the report only to those who may export)."""
-    return {**_site_context(request), "desk_can": {"export": permissions.allowed(request.user, permissions.EXPORT)}}
+    return {**_site_context(request), "desk_time_zone": timezone.get_current_timezone_name(),
+            "desk_can": {"export": permissions.allowed(request.user, permissions.EXPORT),
+                         "approve": permissions.allowed(request.user, permissions.APPROVE)}}
 
 
 admin.site.has_permission = desk_has_permission

@@ -134,7 +134,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# The desk's time zone: every time on the pages is shown in it (and says so).
+TIME_ZONE = os.environ.get("CLAIMDESK_TIME_ZONE") or os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 

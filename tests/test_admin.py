@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from claims.models import AuditRecord, Claim
+from claims.models import Article, AuditRecord, Claim
 
 from .factories import EVIDENCE, ClaimFactory, EditorFactory, ReviewerFactory, ViewerFactory, publish_verdict
 
@@ -206,3 +206,38 @@ def test_saving_the_unchanged_assignment_form_of_a_published_claim_changes_nothi
     assert "reason" in response.context["reopen_form"].errors
     _step(client, claim, "reopen", {"reason": "New council figures", "assignee": users["reviewer"].pk})
     assert Claim.objects.get(pk=claim.pk).state == "in_review"
+
+
+def test_approval_queue_lists_claims_proposed_by_someone_else(client, users):
+    mine, theirs = ClaimFactory(), ClaimFactory()
+    for claim, proposer in ((mine, users["editor"]), (theirs, users["editor2"])):
+        _step(_as(client, users["editor"]), claim, "assign", {"assignee": proposer.pk})
+        _step(_as(client, proposer), claim, "propose", {"verdict": "verified", "rationale": "x",
+                                                          "evidence_url": "https://example.org/"})
+    response = _as(client, users["editor"]).get(reverse("admin:claims_claim_changelist") + "?mine=approve")
+    assert [c.pk for c in response.context["cl"].result_list] == [theirs.pk]
+
+
+def test_assignee_choices_leave_out_viewers(client, users):
+    claim = ClaimFactory()
+    form = _as(client, users["editor"]).get(reverse("admin:claims_claim_change", args=[claim.pk])).context["assign_form"]
+    names = {u.username for u in form.fields["assignee"].queryset}
+    assert names == {"ed", "ed2", "rev"}
+
+
+def test_article_progress_is_json_and_the_add_flow_lands_on_the_article(client, users, settings):
+    _as(client, users["editor"])
+    body = "Bridge\n\nThe council closed the bridge on Monday, the mayor said."
+    response = client.post(reverse("admin:claims_article_add"), {"body": body, "title": "", "source": "",
+                                                                 "url": "", "published": ""}, follow=True)
+    article = Article.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("admin:claims_article_change", args=[article.pk])
+    assert [str(m) for m in response.context["messages"]] == [
+        "Article stored; claims are being extracted in the background."]
+    progress = client.get(reverse("admin:claims_article_progress", args=[article.pk])).json()
+    assert progress["status"] == article.status and progress["finished"] is False
+    again = client.post(reverse("admin:claims_article_add"), {"body": body, "title": "", "source": "", "url": "",
+                                                              "published": ""}, follow=True)
+    texts = [str(m) for m in again.context["messages"]]
+    assert len(texts) == 1 and "already ingested" in texts[0] and Article.objects.count() == 1
+    assert again.redirect_chain[-1][0] == reverse("admin:claims_article_change", args=[article.pk])
