@@ -450,7 +450,7 @@ class EvidenceForm(forms.Form):
     note = forms.CharField(required=False)
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, auto_id="id_evidence_%s", **kwargs)
+        super().__init__(*args, auto_id="id_ev_%s", **kwargs)
 
 
 class CorrectionForm(forms.Form):
@@ -519,15 +519,15 @@ def _earlier(a: Article, b: Article) -> bool:
     return (a.created_at, a.pk) < (b.created_at, b.pk)
 
 
-def _in_context(claim, width=320):
-    """The text around a claim in its article, cut at paragraph or sentence breaks where there are any."""
+def _in_context(claim, width=400):
+    """The claim's paragraph around it (at most ``width`` characters either side, "…" where cut)."""
     body = claim.article.body
-    before = body[max(0, claim.start - width):claim.start]
-    after = body[claim.end:claim.end + width]
-    cut = max(before.rfind("\n\n"), before.rfind(". "))
-    before = before[cut + 2:] if cut >= 0 else before
-    stop = min([i for i in (after.find("\n\n"), after.find(". ")) if i >= 0], default=-1)
-    after = after[:stop + 1] if stop >= 0 else after
+    lo = max(0, claim.start - width)
+    para = body.rfind("\n\n", lo, claim.start)
+    before = body[para + 2:claim.start] if para >= 0 else ("…" if lo else "") + body[lo:claim.start]
+    hi = min(len(body), claim.end + width)
+    para = body.find("\n\n", claim.end, hi)
+    after = body[claim.end:para] if para >= 0 else body[claim.end:hi] + ("…" if hi < len(body) else "")
     return {"context_before": before, "context_after": after}
 
 

@@ -202,8 +202,10 @@ def test_saving_the_unchanged_assignment_form_of_a_published_claim_changes_nothi
     before = AuditRecord.objects.count()
     _step(client, claim, "assign", {"assignee": users["reviewer"].pk, "due": ""})
     assert Claim.objects.get(pk=claim.pk).state == "published" and AuditRecord.objects.count() == before
-    response = _post(client, claim, "reopen", {"reason": ""})
+    response = _post(client, claim, "reopen", {"reason": "   "})
     assert "reason" in response.context["reopen_form"].errors
+    html = response.content.decode()
+    assert "errorlist" in html[html.index('id="reopen-form"'):], html[html.index('id="reopen-form"'):][:1500]
     _step(client, claim, "reopen", {"reason": "New council figures", "assignee": users["reviewer"].pk})
     assert Claim.objects.get(pk=claim.pk).state == "in_review"
 
