@@ -170,6 +170,8 @@ ADMIN_PAGES = {
                 _expect(anonymous=302, norole=403, viewer=403, reviewer=403, assignee=403, editors=200)),
     "reports-article": (lambda d: reverse("report") + f"?article={d['work'].article_id}",
                         _expect(anonymous=302, norole=403, viewer=403, reviewer=403, assignee=403, editors=200)),
+    "reports-range-pdf": (lambda d: reverse("report") + "?from=2026-01-01&to=2026-12-31&format=pdf",
+                          _expect(anonymous=302, norole=403, viewer=403, reviewer=403, assignee=403, editors=200)),
 }
 
 
@@ -383,6 +385,10 @@ API = {
     **{f"api-export-{fmt}-get": ("get", (lambda f: lambda d: f"/api/export/{f}/")(fmt), None,
                                  _expect(**NOT_SIGNED_IN, viewer=403, reviewer=403, assignee=403, editors=200))
        for fmt in ("json", "csv", "claimreview")},
+    **{f"api-reports-{fmt}-get": ("get", (lambda f: lambda d: f"/api/reports/?article={d['work'].article_id}"
+                                                               f"&format={f}")(fmt), None,
+                                  _expect(**NOT_SIGNED_IN, viewer=403, reviewer=403, assignee=403, editors=200))
+       for fmt in ("html", "pdf")},
     # The schema describes the API, no data: open to anyone (drf-spectacular's default).
     "api-schema-get": ("get", lambda d: "/api/schema/", None, _expect(anonymous=200, norole=200, desk=200)),
     # Signing in: any active account gets a token (a token without a role opens nothing: 403 above).
@@ -428,6 +434,7 @@ COMMANDS = {
     "cmd-audit-export": (["audit", "export", "-o", "{out}"], "--as-user", "editors"),
     "cmd-audit-verify": (["audit", "verify"], "--as-user", "editors"),
     "cmd-matches-report": (["matches", "report"], "--as-user", "desk"),
+    "cmd-report": (["report", "--from", "2026-01-01", "-o", "{out}.html"], "--as-user", "editors"),
 }
 CMD_ROLES = ["operator", "norole", "viewer", "reviewer", "assignee", "editor", "proposer"]
 

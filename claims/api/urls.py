@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import auth, sources, views
+from . import auth, reports, sources, views
 
 urlpatterns = [
     path("auth/token/", auth.token, name="api-token"),
@@ -22,4 +22,5 @@ urlpatterns = [
     path("feeds/<str:feed_id>/", sources.feed_detail, name="api-feed"),
     path("links/<str:link_id>/", sources.link_detail, name="api-link"),
     path("export/<str:fmt>/", views.export, name="api-export"),
+    path("reports/", reports.report, name="api-reports"),
 ]
