@@ -144,10 +144,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start while it is missing
-# `manage.py collectstatic` fills STATIC_ROOT; WhiteNoise serves it (gzip/brotli copies made at collect time).
+# `manage.py collectstatic` fills STATIC_ROOT; WhiteNoise serves it (gzip copies made at collect time).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "factcheck.staticfiles.GzipStaticFilesStorage"},
 }
 
 LOGIN_URL = "/admin/login/"
