@@ -41,7 +41,7 @@ def claim_correct(*, claim: Claim, user, speaker: Speaker | None | str = "keep",
         raise InvalidInput(f"a new speaker needs a kind: one of {', '.join(Speaker.Kind.values)}")
     with transaction.atomic():
         lock_chain()
-        locked = Claim.objects.select_for_update().select_related("article", "speaker").get(pk=claim.pk)
+        locked = Claim.objects.select_for_update(of=("self",)).select_related("article", "speaker").get(pk=claim.pk)
         permissions.check(user, permissions.CORRECT, locked)
         before = {"speaker": _speaker_label(locked.speaker), "attribution": locked.attribution,
                   "start": locked.start, "end": locked.end, "text": locked.text, "not_a_claim": locked.not_a_claim}
