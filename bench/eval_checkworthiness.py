@@ -42,9 +42,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.checkworthiness import MODEL_PATH, THRESHOLD, CheckworthinessModel, Head, claim_signals, claim_terms  # noqa: E402
+from claims.checkworthiness import (  # noqa: E402
+    DESK_THRESHOLD,
+    MODEL_PATH,
+    THRESHOLD,
+    CheckworthinessModel,
+    Head,
+    claim_signals,
+    claim_terms,
+)
 
 CLAIMBUSTER = ROOT.parent / "shared" / "data" / "checkworthiness" / "claimbuster" / "train.tsv"
+POLNEAR_DEV = ROOT.parent / "shared" / "data" / "attribution" / "polnear" / "dev" / "text"
 DEFAULT_CACHE = Path("/tmp/claimdesk-checkworthiness-cache")
 DEV_SHARE = 0.2
 C_EMBEDDING = 8.0  # inverse regularisation strengths, chosen by cross-validation on the dev split's train part
@@ -289,6 +298,11 @@ def main(argv=None) -> float:
     parser.add_argument("--no-cache", action="store_true", help="embed every sentence afresh")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds for stacking and threshold")
     parser.add_argument("--write-split", metavar="DIR", help="also write the default split as DIR/train.tsv, DIR/dev.tsv")
+    parser.add_argument("--desk-threshold", type=float, default=DESK_THRESHOLD,
+                        help="the desk's highlight threshold to measure (default: the product's, %(default)s)")
+    parser.add_argument("--news", default=str(POLNEAR_DEV),
+                        help="folder of news articles (*.txt): the share of the product's claims above the desk "
+                             "threshold (default: PolNeAR dev); 'none' skips it")
     args = parser.parse_args(argv)
     if args.shipped and (args.train or args.save):
         parser.error("--shipped fits nothing: drop --train and --save")
@@ -351,14 +365,43 @@ def main(argv=None) -> float:
     print(f"scorer {per_claim_ms:.3f} ms per claim beyond spaCy and the embedding; "
           f"{time.perf_counter() - started:.0f} s in all ({fitted - started:.0f} s preparing and fitting)")
     print()
-    print(f"| {'test balance':<22} | precision | recall |    F1 |    AP | threshold |     n |")
-    print(f"|{'-' * 24}|----------:|-------:|------:|------:|----------:|------:|")
-    for name, m in (("as is", natural), ("reweighted to 50% pos", balanced)):
-        print(f"| {name:<22} | {m['precision']:9.4f} | {m['recall']:6.4f} | {m['f1']:.4f} | {m['ap']:.4f} "
-              f"| {THRESHOLD:9.2f} | {len(y):5d} |")
+    desk = args.desk_threshold
+    rows = [("as is", natural, THRESHOLD), ("reweighted to 50% pos", balanced, THRESHOLD)]
+    if desk != THRESHOLD:
+        rows += [("as is, desk threshold", measure(y, scores, desk), desk),
+                 ("50% pos, desk threshold", measure(y, scores, desk, balanced_weights(y)), desk)]
+    print(f"| {'test balance':<23} | precision | recall |    F1 |    AP | threshold |     n |")
+    print(f"|{'-' * 25}|----------:|-------:|------:|------:|----------:|------:|")
+    for name, m, cut in rows:
+        print(f"| {name:<23} | {m['precision']:9.4f} | {m['recall']:6.4f} | {m['f1']:.4f} | {m['ap']:.4f} "
+              f"| {cut:9.2f} | {len(y):5d} |")
     print()
+    if args.news and args.news != "none" and Path(args.news).is_dir():
+        news_share(Path(args.news), desk)
+        print()
     print(f"F1 {natural['f1']:.4f}")
     return natural["f1"]
+
+
+def news_share(folder: Path, desk: float) -> None:
+    """The share of the product's claims (the extraction the workers run) above each threshold on news."""
+    from claims.extraction import extract_many
+
+    paths = sorted(folder.glob("*.txt"))
+    scores = np.array([c.checkworthiness
+                       for ex in extract_many([(p.read_text(encoding="utf-8"), None) for p in paths])
+                       for c in ex.claims])
+    if not len(scores):
+        print(f"news: no claims in {folder}")
+        return
+    print(f"news: {len(paths)} articles in {folder}, {len(scores)} claims (the product's extraction)")
+    print("| threshold | claims above | share |")
+    print("|----------:|-------------:|------:|")
+    for cut in sorted({THRESHOLD, desk}):
+        above = int(np.sum(scores >= cut))
+        print(f"| {cut:9.2f} | {above:12d} | {above / len(scores):5.1%} |")
+    quantiles = np.quantile(scores, [0.25, 0.5, 0.75])
+    print(f"score quartiles on news: {quantiles[0]:.2f} / {quantiles[1]:.2f} / {quantiles[2]:.2f}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import re
 import statistics
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
@@ -18,8 +19,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
-from . import corrections, permissions, selectors, services, workflow
+from . import claimreview, corrections, permissions, selectors, services, speakers_service, workflow
 from .errors import ClaimdeskError
 from .models import Article, AuditRecord, Claim, ClaimMatch, Feed, Link, Speaker
 
@@ -247,24 +249,45 @@ class ArticleAdmin(DeskAccess, admin.ModelAdmin):
         body = article.body
         parts = []
         pos = 0
+        threshold = settings.CLAIMDESK_CHECKWORTHY_THRESHOLD
+        below = 0
         for claim in article.claims.filter(not_a_claim=False).order_by("start"):
             if claim.start < pos:
                 continue
             colour = VERDICT_COLOURS[claim.verdict]
+            # Only claims at or above the desk's threshold are highlighted; the others (or any claim
+            # someone has already reviewed) stay marked but plain until "show all" is ticked.
+            worthy = claim.checkworthiness >= threshold or claim.verdict != Claim.Verdict.UNREVIEWED
+            below += not worthy
             parts.append(format_html("{}", body[pos:claim.start]))
             parts.append(format_html(
-                '<a href="{}" class="claim-mark verdict-{}" title="#{} · {} · {} · {}" style="background:{}22;'
-                'border-bottom:3px solid {};color:inherit;text-decoration:none">{}</a>',
-                reverse("admin:claims_claim_change", args=[claim.pk]), claim.verdict, claim.pk,
-                claim.get_verdict_display(), claim.get_state_display(), claim.speaker or "no speaker", colour, colour,
-                body[claim.start:claim.end],
+                '<a href="{}" class="claim-mark verdict-{} {}" title="#{} · {} · {} · {} · check-worthiness {}" '
+                'style="--mark:{}">{}</a>',
+                reverse("admin:claims_claim_change", args=[claim.pk]), claim.verdict,
+                "worthy" if worthy else "below", claim.pk, claim.get_verdict_display(), claim.get_state_display(),
+                claim.speaker or "no speaker", f"{claim.checkworthiness:.2f}", colour, body[claim.start:claim.end],
             ))
             pos = claim.end
         parts.append(format_html("{}", body[pos:]))
         legend = format_html_join(" ", "{}", ((verdict_badge(v, label),) for v, label in Claim.Verdict.choices))
-        return format_html('<div style="margin-bottom:.6em">{}</div><div class="article-body" '
-                           'style="white-space:pre-wrap;max-width:60em;line-height:1.6">{}</div>',
-                           legend, format_html_join("", "{}", ((p,) for p in parts)))
+        toggle = format_html(
+            '<p class="threshold-note">Highlighting claims with check-worthiness ≥ <strong>{}</strong> (the desk '
+            'threshold, <code>CLAIMDESK_CHECKWORTHY_THRESHOLD</code>) and every reviewed claim. '
+            '<label><input type="checkbox" id="show-all-claims"> show the {} other claim{} too</label></p>',
+            f"{threshold:.2f}", below, "" if below == 1 else "s",
+        )
+        # Pure CSS: one click on the checkbox shows the rest; no script needed.
+        style = mark_safe(  # a constant: no user text in it
+            "<style>.claim-mark{color:inherit;text-decoration:none}"
+            ".claim-mark.worthy{background:color-mix(in srgb,var(--mark) 14%,transparent);"
+            "border-bottom:3px solid var(--mark)}"
+            ".claim-mark.below{border-bottom:1px dotted #9ca3af}"
+            "#claims-view:has(#show-all-claims:checked) .claim-mark.below{background:color-mix(in srgb,"
+            "var(--mark) 14%,transparent);border-bottom:3px solid var(--mark)}</style>"
+        )
+        return format_html('<div id="claims-view">{}<div style="margin-bottom:.6em">{}</div>{}<div class="article-body" '
+                           'style="white-space:pre-wrap;max-width:60em;line-height:1.6">{}</div></div>',
+                           style, legend, toggle, format_html_join("", "{}", ((p,) for p in parts)))
 
     def save_model(self, request, obj, form, change):
         if change:  # a correction of the title or the date, audited
@@ -316,10 +339,14 @@ class CheckworthinessFilter(admin.SimpleListFilter):
     parameter_name = "worth"
 
     def lookups(self, request, model_admin):
-        return [("high", "High (≥ 0.7)"), ("medium", "Medium (0.4–0.7)"), ("low", "Low (< 0.4)")]
+        t = settings.CLAIMDESK_CHECKWORTHY_THRESHOLD
+        return [("desk", f"Check-worthy (≥ {t:.2f}, the desk threshold)"), ("below", "Below the desk threshold"),
+                ("high", "High (≥ 0.7)"), ("medium", "Medium (0.4–0.7)"), ("low", "Low (< 0.4)")]
 
     def queryset(self, request, queryset):
-        bounds = {"high": (0.7, 1.01), "medium": (0.4, 0.7), "low": (-0.01, 0.4)}.get(self.value())
+        t = settings.CLAIMDESK_CHECKWORTHY_THRESHOLD
+        bounds = {"desk": (t, 1.01), "below": (-0.01, t),
+                  "high": (0.7, 1.01), "medium": (0.4, 0.7), "low": (-0.01, 0.4)}.get(self.value())
         if bounds:
             return queryset.filter(checkworthiness__gte=bounds[0], checkworthiness__lt=bounds[1])
         return queryset
@@ -480,6 +507,31 @@ class CorrectionForm(forms.Form):
         return data
 
 
+class ReviewSummaryForm(forms.Form):
+    summary = forms.CharField(required=False, max_length=200, label="ClaimReview summary",
+                              help_text="What the claim says, under 75 characters, without the verdict "
+                                        "(schema.org claimReviewed). Empty: the claim cut at a word boundary.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="id_summary_%s", **kwargs)
+
+
+class SplitForm(forms.Form):
+    words = forms.IntegerField(required=False, min_value=1, label="Cut after word",
+                               help_text="The first part keeps this many words…")
+    first_part = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="or the first part",
+                                 help_text="…or type (or paste) the first part as it begins the claim.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="id_split_%s", **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("words") is None and not (data.get("first_part") or "").strip():
+            self.add_error("words", "Give the number of words of the first part, or type the first part.")
+        return data
+
+
 class FormInvalid(ClaimdeskError):
     """A workflow form with errors beside its fields (the claim page is shown again with the input)."""
 
@@ -496,7 +548,9 @@ def _field_for(message: str, form) -> str | None:
     for words, field in ((("evidence", "url"), "evidence_url"), (("rationale",), "rationale"),
                          (("verdict",), "verdict"), (("due",), "due"), (("reason",), "reason"),
                          (("comment",), "comment"), (("url",), "url"), (("speaker",), "speaker_name"),
-                         (("span", "start", "end"), "start"), (("title",), "title")):
+                         (("span", "start", "end"), "start"), (("title",), "title"),
+                         (("summary",), "summary"), (("typed first part",), "first_part"),
+                         (("words", "cut", "both parts"), "words")):
         if field in form.fields and any(w in m for w in words):
             return field
     return None
@@ -549,10 +603,11 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
                                "suggested_verdict", "suggested_from", "needs_rereview_display"]}),
     ]
     readonly_fields = [f for _, opts in fieldsets for f in opts["fields"]]
-    actions = ["take_for_review", "bulk_assign", "bulk_propose", "bulk_approve"]
+    actions = ["take_for_review", "bulk_assign", "bulk_propose", "bulk_approve", "merge_claims"]
     # Claims change only through the workflow panel and these actions, each claim checked again.
     action_rules = {"take_for_review": permissions.ASSIGN, "bulk_assign": permissions.ASSIGN,
-                    "bulk_propose": permissions.PROPOSE, "bulk_approve": permissions.APPROVE}
+                    "bulk_propose": permissions.PROPOSE, "bulk_approve": permissions.APPROVE,
+                    "merge_claims": permissions.CORRECT}
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user).annotate(_matches=Count("matches"))
@@ -626,8 +681,8 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
                        and claim.proposed_by_id != user.pk),
             "comment": permissions.allowed(user, permissions.COMMENT, claim),
             "correct": permissions.allowed(user, permissions.CORRECT, claim),
-            "accept": (bool(claim.suggested_verdict) and claim.state == Claim.State.IN_REVIEW
-                       and permissions.allowed(user, permissions.PROPOSE, claim)),
+            "summarise": permissions.allowed(user, permissions.SUMMARISE, claim),
+            "accept": workflow.suggestion_acceptable(claim=claim, user=user),
         }
         context = {
             "claim": claim,
@@ -638,6 +693,9 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
             "propose_form": ProposeForm(),
             "review_form": ReviewForm(),
             "correct_form": CorrectionForm.for_claim(claim),
+            "split_form": SplitForm(),
+            "summary_form": ReviewSummaryForm(initial={"summary": claim.review_summary}),
+            "claim_reviewed": claim.review_summary or claimreview.summary_default(claim.text),
             "comment_form": CommentForm(),
             "evidence_form": EvidenceForm(),
             "assignments": claim.assignments.select_related("assignee", "assigned_by"),
@@ -660,7 +718,9 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
     STEP_FORMS = {"assign": ("assign_form", AssignForm), "propose": ("propose_form", ProposeForm),
                   "approve": ("review_form", ReviewForm), "send-back": ("review_form", ReviewForm),
                   "comment": ("comment_form", CommentForm), "evidence": ("evidence_form", EvidenceForm),
-                  "reopen": ("reopen_form", ReopenForm), "correct": ("correct_form", CorrectionForm)}
+                  "reopen": ("reopen_form", ReopenForm), "correct": ("correct_form", CorrectionForm),
+                  "split": ("split_form", SplitForm),
+                  "summary": ("summary_form", ReviewSummaryForm)}
 
     def workflow_view(self, request, claim_id, step):
         """One workflow step posted from the claim page; the services decide whether it is allowed.
@@ -693,6 +753,16 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
                                           attribution=data["attribution"], start=data["start"], end=data["end"],
                                           not_a_claim=data["not_a_claim"])
                 done = "Correction saved (see the claim's audit trail); its matches were searched again."
+            elif step == "split":
+                data = _valid(form).cleaned_data
+                span = claim.article.body[claim.start:claim.end]
+                at = corrections.split_offset(span, words=data["words"], first_part=data["first_part"])
+                _, new = corrections.claim_split(claim=claim, user=user, at=at)
+                done = f"Claim split: the second part is claim #{new.pk}; matching was redone for both."
+            elif step == "summary":
+                corrections.claim_set_review_summary(claim=claim, user=user,
+                                                     summary=_valid(form).cleaned_data["summary"])
+                done = "ClaimReview summary saved."
             elif step == "propose":
                 data = _valid(form).cleaned_data
                 workflow.claim_propose(claim=claim, user=user, verdict=data["verdict"], rationale=data["rationale"],
@@ -826,12 +896,36 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
     def bulk_approve(self, request, queryset):
         self._each(request, queryset, lambda c: workflow.claim_approve(claim=c, user=request.user), "published")
 
+    @admin.action(description="Merge selected claims (adjacent, one article)")
+    def merge_claims(self, request, queryset):
+        try:
+            merged = corrections.claim_merge(claims=list(queryset), user=request.user)
+        except ClaimdeskError as exc:
+            messages.error(request, f"Not merged: {exc.message}")
+            return
+        messages.success(request, format_html('Merged into <a href="{}">claim #{}</a>; matching was redone.',
+                                              reverse("admin:claims_claim_change", args=[merged.pk]), merged.pk))
+
+
+class SpeakerMergeForm(forms.Form):
+    keep = forms.ModelChoiceField(queryset=Speaker.objects.none(), widget=forms.RadioSelect, empty_label=None,
+                                  label="Keep this record",
+                                  help_text="The others' claims move to it, their names become its aliases, "
+                                            "and their records are deleted (audited).")
+
+    def __init__(self, *args, speakers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].queryset = speakers if speakers is not None else Speaker.objects.none()
+
 
 @admin.register(Speaker)
 class SpeakerAdmin(DeskAccess, admin.ModelAdmin):
+    change_form_template = "admin/claims/speaker/change_form.html"
     list_display = ["name", "kind", "aliases", "claim_count"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases"]
+    actions = ["merge_speakers"]
+    action_rules = {"merge_speakers": permissions.MERGE_SPEAKERS}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_claims=Count("claims"))
@@ -839,6 +933,45 @@ class SpeakerAdmin(DeskAccess, admin.ModelAdmin):
     @admin.display(description="claims", ordering="_claims")
     def claim_count(self, speaker):
         return speaker._claims
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The speaker page: verdict counts, verdicts per month and their claims, newest first."""
+        try:
+            speaker = selectors.speaker_get(speaker_id=object_id, user=request.user)
+        except ClaimdeskError:  # unknown, or no desk role: Django's own answer
+            return super().change_view(request, object_id, form_url, extra_context)
+        verdicts = [(v, label, getattr(speaker, f"n_{v}"), VERDICT_COLOURS[v]) for v, label in Claim.Verdict.choices]
+        months = [{**row, "cells": [row[v] for v in Claim.Verdict.values]}
+                  for row in selectors.speaker_verdicts_by_month(speaker_id=speaker.pk, user=request.user)]
+        claims = selectors.speaker_claims(speaker_id=speaker.pk, user=request.user)[:500]
+        context = {"speaker": speaker, "verdicts": verdicts, "months": months, "verdict_labels": Claim.Verdict.labels,
+                   "speaker_claims": [(c, verdict_badge(c.verdict, c.get_verdict_display())) for c in claims]}
+        return super().change_view(request, object_id, form_url, extra_context={**context, **(extra_context or {})})
+
+    @admin.action(description="Merge selected speakers…")
+    def merge_speakers(self, request, queryset):
+        """Two (or more) records of the same person: the editor picks the one to keep."""
+        speakers = queryset.order_by("name", "id")
+        if speakers.count() < 2:
+            messages.error(request, "Select at least two speakers to merge.")
+            return None
+        form = SpeakerMergeForm(request.POST if "apply" in request.POST else None, speakers=speakers)
+        if "apply" in request.POST and form.is_valid():
+            keep = form.cleaned_data["keep"]
+            merged = []
+            for other in speakers.exclude(pk=keep.pk):
+                try:
+                    speakers_service.speaker_merge(keep=keep, merge=other, user=request.user)
+                    merged.append(other.name)
+                except ClaimdeskError as exc:
+                    messages.error(request, f"{other.name}: {exc.message}")
+            if merged:
+                messages.success(request, f"Merged {', '.join(merged)} into {keep.name}.")
+            return None
+        return render(request, "admin/claims/speaker/merge_form.html", {
+            **self.admin_site.each_context(request), "title": "Merge speakers", "form": form, "speakers": speakers,
+            "opts": self.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
 
 
 @admin.register(AuditRecord)
