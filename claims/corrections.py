@@ -1,5 +1,5 @@
 """Corrections of what extraction got wrong: a claim's speaker, attribution and span, "not a claim",
-an article's title and date.
+an article's title and date; and a claim's ClaimReview summary.
 
 Every function asks ``claims.permissions`` (a claim: its assignee or an editor; an article: editors),
 runs in one transaction that writes its audit record (the chain lock first, then the row), and a
@@ -9,6 +9,7 @@ changed claim has its matching redone (``services.claim_rematch``) once the corr
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db import transaction
 
@@ -110,3 +111,31 @@ def article_correct(*, article: Article, user, title: str | None = None, publish
             audit_record(actor=user, action="article.correct", obj=locked, changes=changes)
     article.refresh_from_db()
     return article
+
+
+def claim_set_review_summary(*, claim: Claim, user, summary: str) -> Claim:
+    """Set the claim's ClaimReview summary (schema.org ``claimReviewed``), editors only, audited.
+
+    Whitespace is collapsed; empty goes back to the default (the claim cut at a word boundary). The
+    summary must be under 75 characters and name no rating ("verified", "disputed", "unattributed"):
+    aggregators refuse a ``claimReviewed`` that states the verdict, whichever verdict it later gets.
+    """
+    from .claimreview import RATINGS, SUMMARY_LIMIT
+
+    permissions.check(user, permissions.SUMMARISE, claim)
+    summary = " ".join((summary or "").split())
+    if len(summary) > SUMMARY_LIMIT:
+        raise InvalidInput(f"the summary must be under 75 characters ({SUMMARY_LIMIT} at most), got {len(summary)}")
+    for _, label in RATINGS.values():
+        if re.search(rf"\b{re.escape(label.lower())}\b", summary.lower()):
+            raise InvalidInput(f"the summary must not state a verdict: it says {label.lower()!r}")
+    with transaction.atomic():
+        lock_chain()
+        locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim.pk)
+        changes = diff({"review_summary": locked.review_summary}, {"review_summary": summary})
+        if changes:
+            locked.review_summary = summary
+            locked.save(update_fields=["review_summary", "updated_at"])
+            audit_record(actor=user, action="claim.review_summary", obj=locked, changes=changes)
+    claim.refresh_from_db()
+    return claim

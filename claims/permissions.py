@@ -22,13 +22,15 @@ ASSIGN = "assign"
 REOPEN = "reopen"  # a published claim, for re-review
 CORRECT = "correct"  # a claim's speaker, attribution, span, "not a claim"
 CORRECT_ARTICLE = "correct_article"  # an article's title and date
+SUMMARISE = "summarise"  # a claim's ClaimReview summary (schema.org claimReviewed)
+MERGE_SPEAKERS = "merge_speakers"  # two speaker records that are the same person
 PROPOSE = "propose"
 APPROVE = "approve"  # and send back
 COMMENT = "comment"  # and evidence
 DECIDE_MATCH = "decide_match"
 
 ACTIONS = (VIEW, VIEW_AUDIT, EXPORT, INGEST, REQUEUE, ASSIGN, REOPEN, PROPOSE, APPROVE, COMMENT, DECIDE_MATCH,
-           CORRECT, CORRECT_ARTICLE)
+           CORRECT, CORRECT_ARTICLE, SUMMARISE, MERGE_SPEAKERS)
 
 _EDITORS_ONLY = {
     VIEW_AUDIT: "read the audit trail",
@@ -39,6 +41,8 @@ _EDITORS_ONLY = {
     REOPEN: "reopen published claims",
     CORRECT_ARTICLE: "correct articles",
     APPROVE: "approve or send back verdicts",
+    SUMMARISE: "edit ClaimReview summaries",
+    MERGE_SPEAKERS: "merge speakers",
 }
 _ASSIGNEE_OR_EDITOR = (PROPOSE, COMMENT, DECIDE_MATCH, CORRECT)
 

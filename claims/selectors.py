@@ -279,3 +279,61 @@ def match_precision_by_threshold(*, thresholds=None) -> list[dict]:
         rows.append({"threshold": t, "decided": len(above), "confirmed": confirmed,
                      "precision": (confirmed / len(above)) if above else None})
     return rows
+
+
+# --- speakers: every read goes through ``Claim.objects.visible_to`` -----------------------------------
+
+
+def _speaker_claims(user):
+    """The claims a speaker page counts: those ``user`` may see, without the ones marked "not a claim"."""
+    return Claim.objects.visible_to(user).filter(not_a_claim=False)
+
+
+def speaker_list(*, user):
+    """Speakers by name, each with ``claim_total`` and one count per verdict (``n_verified``...) of
+    the claims ``user`` may see, counted in the same query. Nothing without a desk role."""
+    from django.db.models import Count
+
+    from .models import Speaker
+    from .permissions import user_role
+
+    if not user_role(user):
+        return Speaker.objects.none()
+    visible = Q(claims__in=_speaker_claims(user).values("pk"))
+    counts = {f"n_{v}": Count("claims", filter=visible & Q(claims__verdict=v)) for v in Claim.Verdict.values}
+    return Speaker.objects.annotate(claim_total=Count("claims", filter=visible), **counts).order_by("name", "id")
+
+
+def speaker_get(*, speaker_id, user):
+    """One speaker as ``speaker_list`` shapes it, or ``NotFound`` naming the id."""
+    speaker_id = _as_int(speaker_id, "speaker id")
+    speaker = speaker_list(user=user).filter(pk=speaker_id).first()
+    if speaker is None:
+        raise NotFound(f"no speaker with id {speaker_id}")
+    return speaker
+
+
+def speaker_claims(*, speaker_id, user):
+    """A speaker's claims ``user`` may see, newest first by when they were said: the article's
+    publication date, else the day it came in (``said_on``)."""
+    from django.db.models import DateField
+    from django.db.models.functions import Coalesce, TruncDate
+
+    return (_speaker_claims(user).filter(speaker_id=speaker_id).select_related("article")
+            .defer("article__body", "article__raw_html", "article__headline_embedding", "embedding",
+                   "match_embedding")
+            .annotate(said_on=Coalesce("article__published", TruncDate("article__created_at"),
+                                       output_field=DateField()))
+            .order_by("-said_on", "-article_id", "start"))
+
+
+def speaker_verdicts_by_month(*, speaker_id, user) -> list[dict]:
+    """A speaker's verdicts over time: one row per month with claims (``said_on`` as in
+    ``speaker_claims``), newest first: ``{"month": date, "total": n, "verified": n, ...}``."""
+    rows: dict = {}
+    for said_on, verdict in speaker_claims(speaker_id=speaker_id, user=user).values_list("said_on", "verdict"):
+        month = said_on.replace(day=1) if said_on else None
+        row = rows.setdefault(month, {"month": month, "total": 0, **dict.fromkeys(Claim.Verdict.values, 0)})
+        row["total"] += 1
+        row[verdict] += 1
+    return sorted(rows.values(), key=lambda r: (r["month"] is not None, r["month"]), reverse=True)

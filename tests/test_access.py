@@ -243,6 +243,8 @@ STEPS = {
     "step-correct": ("work", "correct", lambda d: {"attribution": "direct", "start": d["work"].start,
                                                    "end": d["work"].end},
                      _expect(anonymous="login", norole="login", **WORKERS)),
+    "step-summary": ("work", "summary", lambda d: {"summary": "Bridge repairs cost 12 million"},
+                     _expect(anonymous="login", norole="login", **EDITORS)),
     "step-comment": ("work", "comment", lambda d: {"comment": "Looking"},
                      _expect(anonymous="login", norole="login", **WORKERS)),
     "step-evidence": ("work", "evidence", lambda d: {"url": "https://example.org/e"},
@@ -294,6 +296,9 @@ ACTIONS = {
                                                      reviewer=False, assignee=False, editors=True)),
     "action-article-delete": ("article", "delete_selected", _expect(anonymous="login", norole="login",
                                                                     desk=False)),
+    "action-merge-speakers": ("speaker", "merge_speakers", _expect(anonymous="login", norole="login", viewer=False,
+                                                                   reviewer=False, assignee=False, editors=True)),
+    "action-speaker-delete": ("speaker", "delete_selected", _expect(anonymous="login", norole="login", desk=False)),
 }
 
 
@@ -306,7 +311,8 @@ def _offered(client, changelist):
 def test_admin_action_offered_and_refused_when_posted_anyway(desk, door, role, expected):
     model, action, _ = ACTIONS[door]
     changelist = reverse(f"admin:claims_{model}_changelist")
-    target = desk["work"] if model == "claim" else Article.objects.get(pk=desk["work"].article_id)
+    target = {"claim": desk["work"], "speaker": desk["work"].speaker}.get(model) or \
+        Article.objects.get(pk=desk["work"].article_id)
     client = _client(desk, role)
     if expected == "login":
         response = client.post(changelist, {"action": action, "_selected_action": [target.pk]})
@@ -375,6 +381,12 @@ API = {
                                 _expect(**NOT_SIGNED_IN, viewer=403, reviewer=403, workers=201)),
     "api-claim-audit-get": ("get", lambda d: f"/api/claims/{d['work'].pk}/audit/", None,
                             _expect(**NOT_SIGNED_IN, desk=200)),
+    "api-claim-review-summary": ("post", lambda d: f"/api/claims/{d['work'].pk}/review-summary/",
+                                 lambda d: {"summary": "Bridge repairs cost 12 million"},
+                                 _expect(**NOT_SIGNED_IN, viewer=403, reviewer=403, assignee=403, editors=200)),
+    "api-speakers-get": ("get", lambda d: "/api/speakers/", None, _expect(**NOT_SIGNED_IN, desk=200)),
+    "api-speaker-get": ("get", lambda d: f"/api/speakers/{d['work'].speaker_id}/", None,
+                        _expect(**NOT_SIGNED_IN, desk=200)),
     "api-match-decision": ("post", lambda d: f"/api/matches/{d['match'].pk}/decision/",
                            lambda d: {"decision": "confirm"},
                            _expect(**NOT_SIGNED_IN, viewer=403, reviewer=403, workers=201)),

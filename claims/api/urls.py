@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import auth, reports, sources, views
+from . import auth, reports, sources, speakers, summary, views
 
 urlpatterns = [
     path("auth/token/", auth.token, name="api-token"),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("claims/<str:claim_id>/comments/", views.claim_comments, name="api-claim-comments"),
     path("claims/<str:claim_id>/evidence/", views.claim_evidence, name="api-claim-evidence"),
     path("claims/<str:claim_id>/audit/", views.claim_audit, name="api-claim-audit"),
+    path("claims/<str:claim_id>/review-summary/", summary.review_summary, name="api-claim-review-summary"),
+    path("speakers/", speakers.speaker_list, name="api-speakers"),
+    path("speakers/<str:speaker_id>/", speakers.speaker_detail, name="api-speaker"),
     path("matches/<str:match_id>/decision/", views.match_decision, name="api-match-decision"),
     path("audit/", views.audit_export, name="api-audit"),
     path("feeds/", sources.feed_list, name="api-feeds"),

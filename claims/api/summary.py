@@ -1,0 +1,49 @@
+"""``POST /api/claims/{id}/review-summary/``: the claim's ClaimReview summary (editors)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from claims import claimreview, corrections, permissions, selectors
+
+
+class ReviewSummaryInSerializer(serializers.Serializer):
+    summary = serializers.CharField(allow_blank=True, trim_whitespace=True, max_length=1000,
+                                    help_text="Under 75 characters, without the verdict; empty: back to the default.")
+
+
+class ReviewSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    review_summary = serializers.CharField(help_text="as set by an editor; empty when the default applies")
+    claim_reviewed = serializers.CharField(help_text="what ClaimReview exports as claimReviewed")
+
+
+def _out(claim):
+    return {"id": claim.pk, "review_summary": claim.review_summary,
+            "claim_reviewed": claim.review_summary or claimreview.summary_default(claim.text)}
+
+
+def _errors(*codes):
+    from .views import errors
+
+    return errors(*codes)
+
+
+@extend_schema(
+    operation_id="claims_review_summary_create",
+    summary="Set the claim's ClaimReview summary",
+    parameters=[OpenApiParameter("claim_id", int, OpenApiParameter.PATH, description="the claim's id")],
+    request=ReviewSummaryInSerializer,
+    responses={200: ReviewSummarySerializer, **_errors(400, 401, 403, 404)},
+)
+@api_view(["POST"])
+def review_summary(request, claim_id):
+    """Editors: ``{"summary": "..."}``, the short ``claimReviewed`` of the ClaimReview export (audited)."""
+    from .views import _valid
+
+    claim = selectors.claim_get(claim_id=claim_id, user=request.user)
+    permissions.check(request.user, permissions.SUMMARISE, claim)
+    data = _valid(ReviewSummaryInSerializer, request.data)
+    claim = corrections.claim_set_review_summary(claim=claim, user=request.user, summary=data["summary"])
+    return Response(_out(claim))
