@@ -26,11 +26,24 @@ def article_get(*, article_id) -> Article:
         raise NotFound(f"no article with id {article_id}") from None
 
 
-def claim_get(*, claim_id) -> Claim:
-    """One claim, or ``NotFound`` naming the id."""
+def article_list():
+    """Articles, newest first, each with ``claim_total`` counted in the same query (a list page never
+    runs one count per article)."""
+    from django.db.models import Count
+
+    return Article.objects.annotate(claim_total=Count("claims")).order_by("-id")
+
+
+def claim_get(*, claim_id, user=None) -> Claim:
+    """One claim, or ``NotFound`` naming the id. With ``user``, only a claim that user may see
+    (``Claim.objects.visible_to``): every read of a claim by a door (detail, comments, evidence,
+    audit) comes through here, so one rule decides who sees what."""
     claim_id = _as_int(claim_id, "claim id")
+    qs = Claim.objects.select_related("article", "speaker", "assignee")
+    if user is not None:
+        qs = qs.visible_to(user)
     try:
-        return Claim.objects.select_related("article", "speaker", "assignee").get(pk=claim_id)
+        return qs.get(pk=claim_id)
     except Claim.DoesNotExist:
         raise NotFound(f"no claim with id {claim_id}") from None
 
@@ -194,9 +207,9 @@ def claim_records_for_article(*, article_id: int) -> list[ClaimRecord]:
     return [_record(row) for row in qs]
 
 
-def audit_for_claim(*, claim_id):
-    """A claim's audit records, oldest first."""
-    claim = claim_get(claim_id=claim_id)
+def audit_for_claim(*, claim_id, user=None):
+    """A claim's audit records, oldest first; with ``user``, only for a claim that user may see."""
+    claim = claim_get(claim_id=claim_id, user=user)
     return AuditRecord.objects.filter(object_type="claim", object_id=str(claim.pk)).order_by("id")
 
 

@@ -403,6 +403,8 @@ API = {
        for fmt in ("html", "pdf")},
     # The schema describes the API, no data: open to anyone (drf-spectacular's default).
     "api-schema-get": ("get", lambda d: "/api/schema/", None, _expect(anonymous=200, norole=200, desk=200)),
+    # Its documentation page (Swagger UI, assets from drf-spectacular-sidecar): as open as the schema.
+    "api-docs-get": ("get", lambda d: "/api/docs/", None, _expect(anonymous=200, norole=200, desk=200)),
     # Signing in: any active account gets a token (a token without a role opens nothing: 403 above).
     "api-token-post": ("post", lambda d: "/api/auth/token/", "credentials",
                        _expect(anonymous=400, norole=200, desk=200)),

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import format_html
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from claims.errors import InvalidInput
 
 from .authentication import ExpiringTokenAuthentication, token_expires_at, token_is_expired
+from .serializers import ErrorSerializer
 
 
 def _lockout_message():
@@ -81,7 +82,10 @@ class TokenView(APIView):
     def get_permissions(self):
         return [AllowAny()] if getattr(self.request, "method", None) == "POST" else [IsAuthenticated()]
 
-    @extend_schema(request=_Credentials, responses={200: _TokenOut})
+    @extend_schema(request=_Credentials, auth=[], responses={
+        200: _TokenOut,
+        400: OpenApiResponse(ErrorSerializer, description="missing or wrong username and password"),
+        429: OpenApiResponse(ErrorSerializer, description="too many failed sign-ins (django-axes)")})
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}
         username, password = data.get("username"), data.get("password")
@@ -106,7 +110,9 @@ class TokenView(APIView):
             token = Token.objects.create(user=user)
         return Response({"token": token.key, "expires": token_expires_at(token)})
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={
+        204: OpenApiResponse(description="revoked"),
+        401: OpenApiResponse(ErrorSerializer, description="not signed in")})
     def delete(self, request):
         Token.objects.filter(user=request.user).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

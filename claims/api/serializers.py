@@ -26,7 +26,7 @@ class MatchSerializer(serializers.ModelSerializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    added_by = serializers.CharField(source="added_by.username", default=None)
+    added_by = serializers.CharField(source="added_by.username", default=None, allow_null=True)
 
     class Meta:
         model = Evidence
@@ -34,7 +34,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 
 class CommentSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None)
+    author = serializers.CharField(source="author.username", default=None, allow_null=True)
 
     class Meta:
         model = Comment
@@ -42,11 +42,11 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class ClaimSerializer(serializers.ModelSerializer):
-    speaker = serializers.CharField(source="speaker.name", default=None)
-    speaker_kind = serializers.CharField(source="speaker.kind", default=None)
-    assignee = serializers.CharField(source="assignee.username", default=None)
-    proposed_by = serializers.CharField(source="proposed_by.username", default=None)
-    published_by = serializers.CharField(source="published_by.username", default=None)
+    speaker = serializers.CharField(source="speaker.name", default=None, allow_null=True)
+    speaker_kind = serializers.CharField(source="speaker.kind", default=None, allow_null=True)
+    assignee = serializers.CharField(source="assignee.username", default=None, allow_null=True)
+    proposed_by = serializers.CharField(source="proposed_by.username", default=None, allow_null=True)
+    published_by = serializers.CharField(source="published_by.username", default=None, allow_null=True)
     overdue = serializers.BooleanField(source="is_overdue")
     matches = serializers.SerializerMethodField()
 
@@ -81,6 +81,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         model = Article
         fields = ["id", "title", "source", "url", "published", "status", "error", "created_at", "processed_at",
                   "claim_count", "claims", "byline", "body"]
+        extra_kwargs = {"body": {"required": False, "help_text": "one article only; the list leaves it out"}}
 
     def to_representation(self, article):
         data = super().to_representation(article)
@@ -89,7 +90,9 @@ class ArticleSerializer(serializers.ModelSerializer):
         return data
 
     def get_claim_count(self, article) -> int:
-        return article.claims.count()
+        # The list annotates it (selectors.article_list): no count query per article.
+        count = getattr(article, "claim_total", None)
+        return article.claims.count() if count is None else count
 
     def get_claims(self, article) -> list:
         if not self.context.get("with_claims"):
@@ -163,3 +166,47 @@ class LinkSerializer(serializers.ModelSerializer):
         model = Link
         fields = ["id", "url", "status", "error", "final_url", "article", "feed", "batch", "attempts", "created_at",
                   "fetched_at"]
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every refusal: ``{"detail": "..."}`` (400, 401, 403, 404, 405, 409, 429)."""
+
+    detail = serializers.CharField()
+
+
+class ArticleAcceptedSerializer(serializers.Serializer):
+    """``POST /api/articles/`` with a body or html: the article, queued (202) or already known (200)."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    duplicate = serializers.BooleanField()
+    url = serializers.CharField()
+    warning = serializers.CharField(required=False, help_text="the article is stored but could not be queued")
+
+
+class LinkAcceptedSerializer(serializers.Serializer):
+    """``POST /api/articles/`` with only a url: the link a worker fetches (202), or the known one (200)."""
+
+    link = serializers.IntegerField()
+    status = serializers.CharField()
+    article = serializers.IntegerField(allow_null=True)
+    duplicate = serializers.BooleanField()
+    url = serializers.CharField()
+
+
+class DecisionOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    match = serializers.IntegerField()
+    decision = serializers.CharField()
+    score = serializers.FloatField()
+
+
+def page_of(serializer_class, name):
+    """A page-number page of ``serializer_class`` (``count``, ``next``, ``previous``, ``results``)."""
+    return type(name, (serializers.Serializer,), {
+        "__doc__": f"A page of {serializer_class.__name__.removesuffix('Serializer').lower()}s, 100 at most.",
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": serializer_class(many=True),
+    })

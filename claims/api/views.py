@@ -1,16 +1,20 @@
 """REST endpoints: parse, call one service or selector, shape the answer."""
 
-from django.http import HttpResponse
-from rest_framework import status
+from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import generics, status
 from rest_framework.decorators import api_view
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from claims import audit, exports, permissions, selectors, services, workflow
 from claims.errors import InvalidInput
-from claims.models import Article, ClaimMatch
+from claims.models import ClaimMatch
 
+from .filters import ClaimFilter, DeskCursorPagination, DeskFilterBackend
 from .serializers import (
+    ArticleAcceptedSerializer,
     ArticleInSerializer,
     ArticleSerializer,
     AssignInSerializer,
@@ -20,11 +24,38 @@ from .serializers import (
     CommentInSerializer,
     CommentSerializer,
     DecisionInSerializer,
+    DecisionOutSerializer,
+    ErrorSerializer,
     EvidenceInSerializer,
     EvidenceSerializer,
+    LinkAcceptedSerializer,
     ProposeInSerializer,
     TextInSerializer,
+    page_of,
 )
+
+_WHY = {
+    400: "an invalid value (the message names it)",
+    401: "not signed in",
+    403: "no desk role, or not allowed (for this claim)",
+    404: "an unknown id",
+    409: "a transition the claim's state does not allow",
+}
+
+
+def errors(*codes):
+    """The refusals an operation can answer, each ``{"detail": "..."}``."""
+    return {code: OpenApiResponse(ErrorSerializer, description=_WHY[code]) for code in codes}
+
+
+def _id(name, what):
+    return OpenApiParameter(name, int, OpenApiParameter.PATH, description=f"the {what}'s id")
+
+
+CLAIM_ID = _id("claim_id", "claim")
+_ACCEPTED = PolymorphicProxySerializer(component_name="Accepted", resource_type_field_name=None,
+                                       serializers=[ArticleAcceptedSerializer, LinkAcceptedSerializer])
+READ = (400, 401, 403)
 
 
 def _flatten(errors, prefix=""):
@@ -53,21 +84,18 @@ def _paginate(request, queryset, serializer_class, **kwargs):
     return paginator.get_paginated_response(serializer_class(page, many=True, **kwargs).data)
 
 
-def _flag(value, what):
-    if value in (None, ""):
-        return None
-    if value.lower() in ("1", "true", "yes"):
-        return True
-    if value.lower() in ("0", "false", "no"):
-        return False
-    raise InvalidInput(f"{what} must be true or false, got {value!r}")
-
-
+@extend_schema(methods=["GET"], operation_id="articles_list",
+               parameters=[OpenApiParameter("page", int, description="page number, from 1")],
+               responses={200: page_of(ArticleSerializer, "PaginatedArticleList"), **errors(*READ, 404)})
+@extend_schema(methods=["POST"], request=ArticleInSerializer, responses={
+    202: OpenApiResponse(_ACCEPTED, description="queued: an article (body or html), or a link to fetch (url only)"),
+    200: OpenApiResponse(_ACCEPTED, description="already here: the same body, or a link already followed"),
+    **errors(*READ)})
 @api_view(["GET", "POST"])
 def article_list(request):
     """GET: articles, newest first. POST (editors): ingest one article; 202 with its id and status at once."""
     if request.method == "GET":
-        return _paginate(request, Article.objects.all(), ArticleSerializer)
+        return _paginate(request, selectors.article_list(), ArticleSerializer)
     permissions.check(request.user, permissions.INGEST)
     data = _valid(ArticleInSerializer, request.data)
     if data.get("url") and "body" not in data and "html" not in data:
@@ -95,55 +123,52 @@ def article_list(request):
     return Response(body, status=status.HTTP_200_OK if result.duplicate else status.HTTP_202_ACCEPTED)
 
 
+@extend_schema(parameters=[_id("article_id", "article")],
+               responses={200: ArticleSerializer, **errors(*READ, 404)})
 @api_view(["GET"])
 def article_detail(request, article_id):
     article = selectors.article_get(article_id=article_id)
     return Response(ArticleSerializer(article, context={"with_claims": True}).data)
 
 
-@api_view(["GET"])
-def claim_list(request):
-    """Claims; filters ?article=, ?verdict=, ?state=, ?attribution=, ?overdue=true, ?assignee=me|username.
+@extend_schema(responses={200: ClaimSerializer(many=True), **errors(*READ)})
+class ClaimList(generics.ListAPIView):
+    """Claims, filtered (``ClaimFilter``: assignee incl. ``me``, verdict, state, article, attribution,
+    overdue, check-worthiness min/max) and ordered; cursor pages. ``?assignee=me`` is the reviewer's
+    queue: earliest due first, then most check-worthy."""
 
-    ``?assignee=me`` is the reviewer's queue: earliest due first, then most check-worthy.
-    """
-    params = request.query_params
-    assignee = params.get("assignee")
-    if assignee == "me":
-        assignee = request.user
-    elif assignee:
-        assignee = selectors.user_get_by_username(username=assignee)
-    qs = selectors.claim_list(
-        user=request.user,
-        article_id=params.get("article"),
-        verdict=params.get("verdict"),
-        attribution=params.get("attribution"),
-        state=params.get("state"),
-        overdue=_flag(params.get("overdue"), "overdue"),
-        assignee=assignee,
-        queue=params.get("assignee") == "me",
-    ).prefetch_related("matches__earlier")
-    return _paginate(request, qs, ClaimSerializer)
+    serializer_class = ClaimSerializer
+    filter_backends = [DeskFilterBackend]
+    filterset_class = ClaimFilter
+    pagination_class = DeskCursorPagination
+
+    def get_queryset(self):
+        return selectors.claim_list(user=self.request.user).prefetch_related("matches__earlier")
+
+
+claim_list = ClaimList.as_view()
 
 
 def _claim(request, claim_id, action=None):
     """The claim, once ``claims.permissions`` allows ``action`` on it (refused before the input is read)."""
-    claim = selectors.claim_get(claim_id=claim_id)
+    claim = selectors.claim_get(claim_id=claim_id, user=request.user)
     if action is not None:
         permissions.check(request.user, action, claim)
     return claim
 
 
 def _detail(claim, code=status.HTTP_200_OK):
-    claim = selectors.claim_get(claim_id=claim.pk)
+    claim = selectors.claim_get(claim_id=claim.pk)  # re-read after the write; access was checked before it
     return Response(ClaimDetailSerializer(claim).data, status=code)
 
 
+@extend_schema(parameters=[CLAIM_ID], responses={200: ClaimDetailSerializer, **errors(*READ, 404)})
 @api_view(["GET"])
 def claim_detail(request, claim_id):
     return _detail(_claim(request, claim_id))
 
 
+@extend_schema(parameters=[CLAIM_ID], request=AssignInSerializer, responses={200: ClaimDetailSerializer, **errors(*READ, 404, 409)})
 @api_view(["POST"])
 def claim_assign(request, claim_id):
     """Editors: {"assignee": "<username>" | null, "due": "<ISO 8601>" | null}."""
@@ -154,6 +179,7 @@ def claim_assign(request, claim_id):
     return _detail(workflow.claim_assign(claim=claim, user=request.user, assignee=assignee, due=due))
 
 
+@extend_schema(parameters=[CLAIM_ID], request=ProposeInSerializer, responses={200: ClaimDetailSerializer, **errors(*READ, 404, 409)})
 @api_view(["POST"])
 def claim_propose(request, claim_id):
     """The assignee or an editor: {"verdict", "rationale", "evidence": [{"url", "title"}], "no_evidence_found"}."""
@@ -164,6 +190,7 @@ def claim_propose(request, claim_id):
                                           no_evidence_found=data["no_evidence_found"]))
 
 
+@extend_schema(parameters=[CLAIM_ID], request=CommentInSerializer, responses={200: ClaimDetailSerializer, **errors(*READ, 404, 409)})
 @api_view(["POST"])
 def claim_approve(request, claim_id):
     """Second review by an editor who did not propose it: publish the proposed verdict."""
@@ -172,6 +199,7 @@ def claim_approve(request, claim_id):
     return _detail(workflow.claim_approve(claim=claim, user=request.user, comment=data["comment"]))
 
 
+@extend_schema(parameters=[CLAIM_ID], request=CommentInSerializer, responses={200: ClaimDetailSerializer, **errors(*READ, 404, 409)})
 @api_view(["POST"])
 def claim_send_back(request, claim_id):
     """Second review: {"comment": "..."} sends the proposal back to the reviewer."""
@@ -180,12 +208,17 @@ def claim_send_back(request, claim_id):
     return _detail(workflow.claim_send_back(claim=claim, user=request.user, comment=data["comment"]))
 
 
+@extend_schema(parameters=[CLAIM_ID], request=None, responses={200: ClaimDetailSerializer, **errors(*READ, 404, 409)})
 @api_view(["POST"])
 def claim_accept_suggestion(request, claim_id):
     """Propose the verdict carried over from the earlier matching claim (second review still applies)."""
     return _detail(workflow.claim_accept_suggestion(claim=_claim(request, claim_id, permissions.PROPOSE), user=request.user))
 
 
+@extend_schema(methods=["GET"], parameters=[CLAIM_ID],
+               responses={200: CommentSerializer(many=True), **errors(*READ, 404)})
+@extend_schema(methods=["POST"], parameters=[CLAIM_ID], request=TextInSerializer,
+               responses={201: CommentSerializer, **errors(*READ, 404, 409)})
 @api_view(["GET", "POST"])
 def claim_comments(request, claim_id):
     claim = _claim(request, claim_id, permissions.COMMENT if request.method == "POST" else None)
@@ -196,6 +229,10 @@ def claim_comments(request, claim_id):
     return Response(CommentSerializer(claim.comments.all(), many=True).data)
 
 
+@extend_schema(methods=["GET"], parameters=[CLAIM_ID],
+               responses={200: EvidenceSerializer(many=True), **errors(*READ, 404)})
+@extend_schema(methods=["POST"], parameters=[CLAIM_ID], request=EvidenceInSerializer,
+               responses={201: EvidenceSerializer, **errors(*READ, 404, 409)})
 @api_view(["GET", "POST"])
 def claim_evidence(request, claim_id):
     claim = _claim(request, claim_id, permissions.COMMENT if request.method == "POST" else None)
@@ -206,6 +243,8 @@ def claim_evidence(request, claim_id):
     return Response(EvidenceSerializer(claim.evidence.all(), many=True).data)
 
 
+@extend_schema(parameters=[_id("match_id", "match")], request=DecisionInSerializer,
+               responses={201: DecisionOutSerializer, **errors(*READ, 404, 409)})
 @api_view(["POST"])
 def match_decision(request, match_id):
     """Confirm or reject a suggested match: {"decision": "confirm" | "reject"}."""
@@ -222,13 +261,26 @@ def match_decision(request, match_id):
                     status=status.HTTP_201_CREATED)
 
 
+@extend_schema(parameters=[CLAIM_ID], responses={200: AuditRecordSerializer(many=True), **errors(*READ, 404)})
 @api_view(["GET"])
 def claim_audit(request, claim_id):
     """The claim's audit records, oldest first (read only; a claim's own history is open to every role)."""
     claim = _claim(request, claim_id, permissions.VIEW_AUDIT)
-    return Response(AuditRecordSerializer(selectors.audit_for_claim(claim_id=claim.pk), many=True).data)
+    return Response(AuditRecordSerializer(selectors.audit_for_claim(claim_id=claim.pk, user=request.user), many=True).data)
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("claim", int, description="one claim's records"),
+        OpenApiParameter("user", str, description="one actor's records (username)"),
+        OpenApiParameter("since", OpenApiTypes.DATETIME, description="at or after (ISO 8601 date or date-time)"),
+        OpenApiParameter("until", OpenApiTypes.DATETIME, description="before (ISO 8601 date or date-time)"),
+        OpenApiParameter("as", str, enum=["json", "csv"], description="json (default) or csv"),
+    ],
+    responses={(200, "application/json"): AuditRecordSerializer(many=True),
+               (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="with ?as=csv"),
+               **errors(*READ, 404)},
+)
 @api_view(["GET"])
 def audit_export(request):
     """Editors: audit records as JSON or CSV (?as=csv), filtered by ?claim=, ?user=, ?since=, ?until=."""
@@ -241,13 +293,19 @@ def audit_export(request):
     return HttpResponse(content, content_type=content_type)
 
 
+@extend_schema(
+    parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(exports.CONTENT_TYPES)),
+                OpenApiParameter("article", int, description="one article's claims")],
+    responses={(200, "application/json"): OpenApiResponse(OpenApiTypes.ANY, description="json: the README's contract"),
+               (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="csv"),
+               (200, "application/ld+json"): OpenApiResponse(OpenApiTypes.ANY, description="ClaimReview documents"),
+               **errors(*READ, 404)},
+)
 @api_view(["GET"])
 def export(request, fmt):
-    """Editors: the verdict report as json, csv or claimreview; ?article=ID for one article."""
+    """Editors: the verdict report as json, csv or claimreview; ?article=ID for one article. Streamed."""
     permissions.check(request.user, permissions.EXPORT)
-    claims = selectors.claims_for_export(article_id=request.query_params.get("article"), user=request.user)
-    content = exports.export(fmt, claims)
-    response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
-    ext = {"json": "json", "csv": "csv", "claimreview": "jsonld"}[fmt]
-    response["Content-Disposition"] = f'attachment; filename="claimdesk-report.{ext}"'
+    chunks = exports.export_stream(fmt, user=request.user, article_id=request.query_params.get("article"))
+    response = StreamingHttpResponse(chunks, content_type=exports.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="claimdesk-report.{exports.EXTENSIONS[fmt]}"'
     return response
