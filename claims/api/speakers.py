@@ -1,14 +1,12 @@
 """``GET /api/speakers/`` and ``GET /api/speakers/{id}/``: speakers with their verdicts over time."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from claims import selectors
 from claims.models import Claim, Speaker
-
-from .serializers import page_of
 
 
 def _verdict_counts(speaker):
@@ -59,18 +57,27 @@ class SpeakerDetailSerializer(SpeakerSerializer):
     claims = SpeakerClaimSerializer(many=True, source="claim_rows", help_text="newest first; 500 at most")
 
 
+class SpeakerPageSerializer(serializers.Serializer):
+    """A page of speakers, 100 at most."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SpeakerSerializer(many=True)
+
+
 CLAIMS_SHOWN = 500
+_Error = inline_serializer("SpeakerError", {"detail": serializers.CharField()})
+_WHY = {400: "an invalid id or page", 401: "not signed in", 403: "no desk role", 404: "an unknown speaker or page"}
 
 
 def _errors(*codes):
-    from .views import errors
-
-    return errors(*codes)
+    return {code: OpenApiResponse(_Error, description=_WHY[code]) for code in codes}
 
 
 @extend_schema(operation_id="speakers_list",
                parameters=[OpenApiParameter("page", int, description="page number, from 1")],
-               responses={200: page_of(SpeakerSerializer, "PaginatedSpeakerList"), **_errors(400, 401, 403, 404)})
+               responses={200: SpeakerPageSerializer, **_errors(400, 401, 403, 404)})
 @api_view(["GET"])
 def speaker_list(request):
     """Speakers by name, each with how many claims and how many per verdict."""

@@ -1,6 +1,6 @@
 """``POST /api/claims/{id}/review-summary/``: the claim's ClaimReview summary (editors)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
@@ -24,10 +24,13 @@ def _out(claim):
             "claim_reviewed": claim.review_summary or claimreview.summary_default(claim.text)}
 
 
-def _errors(*codes):
-    from .views import errors
+_Error = inline_serializer("ReviewSummaryError", {"detail": serializers.CharField()})
+_WHY = {400: "a summary too long, stating a verdict, or missing", 401: "not signed in",
+        403: "not an editor", 404: "an unknown claim"}
 
-    return errors(*codes)
+
+def _errors(*codes):
+    return {code: OpenApiResponse(_Error, description=_WHY[code]) for code in codes}
 
 
 @extend_schema(
