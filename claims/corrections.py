@@ -139,3 +139,142 @@ def claim_set_review_summary(*, claim: Claim, user, summary: str) -> Claim:
             audit_record(actor=user, action="claim.review_summary", obj=locked, changes=changes)
     claim.refresh_from_db()
     return claim
+
+
+def split_offset(text: str, *, words: int | None = None, first_part: str | None = None) -> int:
+    """Where to cut ``text`` (a claim's span of the body): after its first ``words`` words, or after the
+    typed ``first_part`` (matched word by word, whitespace as typed or not). Refused unless both parts
+    keep at least one word."""
+    found = list(re.finditer(r"\S+", text))
+    if words is not None:
+        if not isinstance(words, int) or not 1 <= words < len(found):
+            raise InvalidInput(f"the first part must keep between 1 and {len(found) - 1} words, got {words!r}")
+        return found[words - 1].end()
+    typed = (first_part or "").split()
+    if not typed:
+        raise InvalidInput("give the number of words of the first part, or type the first part")
+    m = re.match(r"\s*" + r"\s+".join(map(re.escape, typed)), text)
+    if not m:
+        raise InvalidInput("the typed first part is not how the claim begins")
+    return m.end()
+
+
+def _trimmed(body: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and body[start].isspace():
+        start += 1
+    while end > start and body[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _span_taken(article_id, start, end, *, exclude=()):
+    return Claim.objects.filter(article_id=article_id, start=start, end=end).exclude(pk__in=exclude).first()
+
+
+def claim_split(*, claim: Claim, user, at: int, rematch: bool = True) -> tuple[Claim, Claim]:
+    """Cut a claim in two at ``at``, an offset into its span (``body[claim.start:claim.end]``).
+
+    Both parts are trimmed and must hold text. The first keeps the claim's id and everything done on it
+    (state, verdicts, assignment, evidence, comments); the second is a new claim of the same article
+    with the same speaker and attribution (check-worthiness copied, quantities shared out by text).
+    Neither span may be another claim's. Audited on both claims; matching is redone for both.
+    """
+    from . import services
+
+    permissions.check(user, permissions.CORRECT, claim)
+    with transaction.atomic():
+        lock_chain()
+        locked = Claim.objects.select_for_update(of=("self",)).select_related("article").get(pk=claim.pk)
+        permissions.check(user, permissions.CORRECT, locked)
+        body = locked.article.body
+        if not isinstance(at, int) or isinstance(at, bool) or not 0 < at < locked.end - locked.start:
+            raise InvalidInput(f"the cut must lie inside the claim: 0 < at < {locked.end - locked.start}, got {at!r}")
+        first = _trimmed(body, locked.start, locked.start + at)
+        second = _trimmed(body, locked.start + at, locked.end)
+        if first[0] == first[1] or second[0] == second[1]:
+            raise InvalidInput("both parts of a split must hold text")
+        for start, end in (first, second):
+            other = _span_taken(locked.article_id, start, end, exclude=[locked.pk])
+            if other:
+                raise InvalidInput(f"characters {start}–{end} are already claim {other.pk}")
+        before = {"start": locked.start, "end": locked.end, "text": locked.text}
+        second_text = body[second[0]:second[1]]
+        quantities = [q for q in locked.quantities if isinstance(q, dict) and q.get("text")]
+        locked.start, locked.end = first
+        locked.text = body[first[0]:first[1]]
+        locked.quantities = [q for q in quantities if q["text"] in locked.text]
+        locked.save(update_fields=["start", "end", "text", "quantities", "updated_at"])
+        new = Claim.objects.create(
+            article_id=locked.article_id, start=second[0], end=second[1], text=second_text,
+            speaker_id=locked.speaker_id, attribution=locked.attribution, checkworthiness=locked.checkworthiness,
+            checkworthiness_reasons=locked.checkworthiness_reasons,
+            quantities=[q for q in quantities if q["text"] in second_text])
+        audit_record(actor=user, action="claim.split", obj=locked,
+                     changes=diff(before, {"start": locked.start, "end": locked.end, "text": locked.text})
+                     | {"split_off": [None, new.pk]})
+        audit_record(actor=user, action="claim.split", obj=new,
+                     changes={"split_from": [None, locked.pk], "start": [None, new.start], "end": [None, new.end],
+                              "text": [None, new.text], "speaker": [None, locked.speaker_id],
+                              "attribution": [None, new.attribution]})
+    if rematch:
+        services.claim_rematch(claim_id=locked.pk, reembed=True)
+        services.claim_rematch(claim_id=new.pk, reembed=True)
+    claim.refresh_from_db()
+    return claim, Claim.objects.get(pk=new.pk)
+
+
+def claim_merge(*, claims, user, rematch: bool = True) -> Claim:
+    """Join adjacent claims of one article into one claim over their whole span.
+
+    At least two claims, of one article, with no other claim (except those marked "not a claim")
+    between them. At most one may carry review work (``selectors.claim_ids_with_work``): it survives,
+    else the first in reading order does; the others, without work, are deleted (their texts stay in
+    the audit record). The merged span may not be another claim's. Audited; matching redone.
+    """
+    from . import services
+    from .selectors import claim_ids_with_work
+
+    ids = sorted({c.pk for c in claims})
+    if len(ids) < 2:
+        raise InvalidInput("select at least two claims to merge")
+    with transaction.atomic():
+        lock_chain()
+        locked = list(Claim.objects.select_for_update(of=("self",)).select_related("article")
+                      .filter(pk__in=ids).order_by("start", "end", "pk"))
+        if len(locked) != len(ids):
+            raise InvalidInput("some of the claims to merge no longer exist")
+        for c in locked:
+            permissions.check(user, permissions.CORRECT, c)
+        if len({c.article_id for c in locked}) > 1:
+            raise InvalidInput("only claims of one article can be merged; "
+                               f"claims {', '.join(map(str, ids))} come from different articles")
+        start, end = locked[0].start, max(c.end for c in locked)
+        between = (Claim.objects.filter(article_id=locked[0].article_id, not_a_claim=False, start__lt=end,
+                                        end__gt=start).exclude(pk__in=ids).order_by("start").first())
+        if between:
+            raise InvalidInput(f"claims {', '.join(map(str, ids))} are not adjacent: claim {between.pk} lies between them")
+        worked = sorted(claim_ids_with_work(ids=ids))
+        if len(worked) > 1:
+            raise InvalidInput(f"claims {', '.join(map(str, worked))} all carry review work; "
+                               "at most one of the merged claims may")
+        survivor = next(c for c in locked if not worked or c.pk == worked[0])
+        taken = _span_taken(survivor.article_id, start, end, exclude=ids)
+        if taken:
+            raise InvalidInput(f"characters {start}–{end} are already claim {taken.pk}")
+        gone = [c for c in locked if c.pk != survivor.pk]
+        for c in gone:
+            audit_record(actor=user, action="claim.merge", obj=c,
+                         changes={"merged_into": [None, survivor.pk], "text": [c.text, None]})
+        Claim.objects.filter(pk__in=[c.pk for c in gone]).delete()
+        body = survivor.article.body
+        before = {"start": survivor.start, "end": survivor.end, "text": survivor.text}
+        survivor.start, survivor.end, survivor.text = start, end, body[start:end]
+        survivor.quantities = [q for c in locked for q in c.quantities]
+        survivor.checkworthiness = max(c.checkworthiness for c in locked)
+        survivor.save(update_fields=["start", "end", "text", "quantities", "checkworthiness", "updated_at"])
+        audit_record(actor=user, action="claim.merge", obj=survivor,
+                     changes=diff(before, {"start": start, "end": end, "text": survivor.text})
+                     | {"merged": [None, [c.pk for c in gone]]})
+    if rematch:
+        services.claim_rematch(claim_id=survivor.pk, reembed=True)
+    return Claim.objects.get(pk=survivor.pk)

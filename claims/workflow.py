@@ -331,18 +331,36 @@ def claim_add_evidence(*, claim: Claim, user, url: str, title: str = "", note: s
     return ev
 
 
+def suggestion_acceptable(*, claim: Claim, user) -> bool:
+    """Whether ``user`` is offered the one-click accept: a carried-over verdict on a claim in review
+    they may propose on, or on an unassigned claim they may propose on (editors: it becomes theirs)."""
+    if not claim.suggested_verdict or not permissions.allowed(user, permissions.PROPOSE, claim):
+        return False
+    return claim.state == Claim.State.IN_REVIEW or (
+        claim.state == Claim.State.UNREVIEWED and claim.assignee_id is None
+        and permissions.allowed(user, permissions.ASSIGN, claim))
+
+
 def claim_accept_suggestion(*, claim: Claim, user) -> Claim:
-    """One click: propose the verdict carried over from the earlier claim (second review still applies)."""
+    """One click: propose the verdict carried over from the earlier claim (second review still applies).
+
+    On an unassigned claim the user (who must be allowed to propose on it and to assign) first takes
+    it: assigned to them and proposed in one transaction, each step audited."""
     if not claim.suggested_verdict or not claim.suggested_from_id:
         raise InvalidTransition(f"claim {claim.pk} has no carried-over verdict to accept")
+    permissions.check(user, permissions.PROPOSE, claim)
     source = claim.suggested_from
     evidence = [{"url": e.url, "title": e.title, "note": f"carried over from claim {source.pk}"}
                 for e in source.evidence.all()]
     rationale = f"Same claim as #{source.pk}, published as {source.verdict}: {source.verdict_note}".strip()
-    return claim_propose(
-        claim=claim, user=user, verdict=claim.suggested_verdict, rationale=rationale, evidence=evidence,
-        no_evidence_found=not evidence and claim.suggested_verdict == Claim.Verdict.UNATTRIBUTED,
-    )
+    with transaction.atomic():
+        locked = _lock(claim)  # whether it is still unassigned is read under the lock
+        if locked.state == Claim.State.UNREVIEWED and locked.assignee_id is None:
+            claim_assign(claim=locked, user=user, assignee=user, due=locked.due)
+        return claim_propose(
+            claim=claim, user=user, verdict=claim.suggested_verdict, rationale=rationale, evidence=evidence,
+            no_evidence_found=not evidence and claim.suggested_verdict == Claim.Verdict.UNATTRIBUTED,
+        )
 
 
 def match_decide(*, match: ClaimMatch, user, decision: str) -> MatchDecision:

@@ -5,12 +5,13 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
-from claims import corrections, selectors, services
+from claims import corrections, selectors, services, workflow
 from claims.errors import InvalidInput, NotAllowed
 from claims.models import AuditRecord, Claim, ClaimMatch, Speaker
 
-from .factories import ArticleFactory, ClaimFactory, EditorFactory, ReviewerFactory, ViewerFactory
+from .factories import ArticleFactory, ClaimFactory, EditorFactory, ReviewerFactory, ViewerFactory, publish_verdict
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +139,218 @@ def test_editor_fixes_an_article_title_in_the_admin_and_a_reviewer_cannot(client
     claim.article.refresh_from_db()
     assert claim.article.title == "Harbour Bridge closed"
     assert AuditRecord.objects.get(action="article.correct").door == "admin"
+
+
+# --- split and merge ---------------------------------------------------------------------------------
+
+SPLIT_BODY = ("Bridge closed\n\nThe council closed the bridge on Monday and the repairs will cost 12 million euros. "
+              "Brandt said so. The council did not respond.")
+
+
+@pytest.fixture
+def long_claim():
+    article = ArticleFactory(body=SPLIT_BODY)
+    start, end = SPLIT_BODY.index("The council closed"), SPLIT_BODY.index(" Brandt said")
+    return ClaimFactory(article=article, start=start, end=end, text=SPLIT_BODY[start:end])
+
+
+def test_split_keeps_the_id_and_work_and_makes_a_second_claim_with_the_same_speaker(long_claim):
+    editor = EditorFactory()
+    workflow.claim_assign(claim=long_claim, user=editor, assignee=editor)
+    at = corrections.split_offset(long_claim.text, first_part="The council closed the  bridge on Monday")
+    first, second = corrections.claim_split(claim=long_claim, user=editor, at=at, rematch=False)
+    assert first.pk == long_claim.pk and first.text == "The council closed the bridge on Monday"
+    assert first.assignee == editor and first.state == Claim.State.IN_REVIEW
+    assert second.text == "and the repairs will cost 12 million euros." and second.start == first.end + 1
+    assert (second.speaker_id, second.attribution, second.assignee) == (first.speaker_id, first.attribution, None)
+    recs = AuditRecord.objects.filter(action="claim.split").order_by("id")
+    assert [r.object_id for r in recs] == [str(first.pk), str(second.pk)]
+    assert recs[0].changes["split_off"] == [None, second.pk] and recs[1].changes["split_from"] == [None, first.pk]
+
+
+@pytest.mark.parametrize("words,first_part,message", [(0, None, "between 1 and"), (15, None, "between 1 and"),
+                                                      (None, "The bridge", "not how the claim begins"),
+                                                      (None, "  ", "give the number of words")])
+def test_split_offset_refuses_a_cut_that_leaves_a_part_empty_or_a_first_part_not_typed_from_the_claim(
+        long_claim, words, first_part, message):
+    with pytest.raises(InvalidInput, match=message):
+        corrections.split_offset(long_claim.text, words=words, first_part=first_part)
+
+
+def test_split_at_the_edge_or_onto_another_claims_span_is_refused(long_claim):
+    editor = EditorFactory()
+    with pytest.raises(InvalidInput, match="inside the claim"):
+        corrections.claim_split(claim=long_claim, user=editor, at=0, rematch=False)
+    at = corrections.split_offset(long_claim.text, words=3)
+    taken = ClaimFactory(article=long_claim.article, start=long_claim.start, end=long_claim.start + at,
+                         not_a_claim=True)
+    with pytest.raises(InvalidInput, match=f"already claim {taken.pk}"):
+        corrections.claim_split(claim=long_claim, user=editor, at=at, rematch=False)
+    assert Claim.objects.count() == 2 and not AuditRecord.objects.filter(action="claim.split").exists()
+
+
+def test_split_by_a_reviewer_not_assigned_is_refused(long_claim):
+    with pytest.raises(NotAllowed, match="not assigned"):
+        corrections.claim_split(claim=long_claim, user=ReviewerFactory(), at=5, rematch=False)
+
+
+def _three(article_body=SPLIT_BODY):
+    article = ArticleFactory(body=article_body)
+    spans = [("The council closed", " and the repairs"), ("and the repairs", " Brandt"), ("Brandt said", " The council did")]
+    return [ClaimFactory(article=article, start=article_body.index(a), end=article_body.index(b),
+                         text=article_body[article_body.index(a):article_body.index(b)]) for a, b in spans]
+
+
+def test_merge_keeps_the_claim_with_work_and_deletes_the_others_audited():
+    a, b, c = _three()
+    editor = EditorFactory()
+    workflow.claim_assign(claim=b, user=editor, assignee=editor)
+    merged = corrections.claim_merge(claims=[c, a, b], user=editor, rematch=False)
+    assert merged.pk == b.pk and (merged.start, merged.end) == (a.start, c.end)
+    assert merged.text == SPLIT_BODY[a.start:c.end] and merged.assignee == editor
+    assert set(Claim.objects.values_list("pk", flat=True)) == {b.pk}
+    rec = AuditRecord.objects.get(action="claim.merge", object_id=str(b.pk))
+    assert rec.changes["merged"] == [None, [a.pk, c.pk]] and rec.changes["start"] == [b.start, a.start]
+    assert AuditRecord.objects.filter(action="claim.merge", object_id=str(a.pk)).get().changes["merged_into"] == \
+        [None, b.pk]
+
+
+def test_merge_without_work_keeps_the_first_in_reading_order():
+    a, b, _ = _three()
+    assert corrections.claim_merge(claims=[b, a], user=EditorFactory(), rematch=False).pk == a.pk
+
+
+def test_merge_of_two_claims_with_work_is_refused_naming_them():
+    a, b, c = _three()
+    editor = EditorFactory()
+    workflow.claim_assign(claim=a, user=editor, assignee=editor)
+    workflow.claim_comment(claim=c, user=editor, text="Look at this")
+    with pytest.raises(InvalidInput, match=f"claims {a.pk}, {c.pk} all carry review work"):
+        corrections.claim_merge(claims=[a, b, c], user=editor, rematch=False)
+    assert Claim.objects.count() == 3 and not AuditRecord.objects.filter(action="claim.merge").exists()
+
+
+def test_merge_of_claims_not_adjacent_or_of_two_articles_is_refused():
+    a, b, c = _three()
+    editor = EditorFactory()
+    with pytest.raises(InvalidInput, match=f"claim {b.pk} lies between them"):
+        corrections.claim_merge(claims=[a, c], user=editor, rematch=False)
+    other = ClaimFactory()
+    with pytest.raises(InvalidInput, match="one article"):
+        corrections.claim_merge(claims=[a, other], user=editor, rematch=False)
+    corrections.claim_correct(claim=b, user=editor, not_a_claim=True, rematch=False)
+    # A sentence marked "not a claim" between them does not stop it, and stays.
+    assert corrections.claim_merge(claims=[a, c], user=editor, rematch=False).pk == a.pk
+    assert Claim.objects.filter(pk=b.pk).exists()
+
+
+def test_merge_needs_the_correct_permission_on_every_claim():
+    a, b, _ = _three()
+    reviewer = ReviewerFactory()
+    Claim.objects.filter(pk=a.pk).update(assignee=reviewer)
+    with pytest.raises(NotAllowed, match=f"claim {b.pk} is not assigned"):
+        corrections.claim_merge(claims=[a, b], user=reviewer, rematch=False)
+
+
+def test_split_then_merge_redoes_matching_for_every_claim_touched(seeds):
+    first = services.article_ingest(body=seeds[0], queue=False).article
+    services.article_process_sync(article_id=first.pk)
+    second = services.article_ingest(body=seeds[1], queue=False).article
+    services.article_process_sync(article_id=second.pk)
+    claim = ClaimMatch.objects.filter(claim__article=second).select_related("claim").first().claim
+    text = claim.text
+    at = corrections.split_offset(claim.article.body[claim.start:claim.end], words=1)
+    kept, new = corrections.claim_split(claim=claim, user=EditorFactory(), at=at)
+    assert not ClaimMatch.objects.filter(claim=kept).exists()  # one word matches nothing
+    assert new.embedding is not None and new.match_embedding is not None
+    merged = corrections.claim_merge(claims=[kept, new], user=EditorFactory())
+    assert merged.text == text and ClaimMatch.objects.filter(claim=merged).exists()
+
+
+def test_split_form_on_the_claim_page_and_merge_action_in_the_list(client, long_claim):
+    editor = EditorFactory()
+    client.force_login(editor)
+    url = reverse("admin:claims_claim_workflow", args=[long_claim.pk, "split"])
+    refused = client.post(url, {"first_part": "The bridge"})
+    assert refused.status_code == 200 and "not how the claim begins" in " ".join(
+        refused.context["split_form"].errors["first_part"])
+    assert refused.context["split_form"].data["first_part"] == "The bridge"
+    response = client.post(url, {"words": "7"})
+    assert response.status_code == 302
+    new = Claim.objects.exclude(pk=long_claim.pk).get()
+    assert new.text == "and the repairs will cost 12 million euros."
+    response = client.post(reverse("admin:claims_claim_changelist"),
+                           {"action": "merge_claims", "_selected_action": [long_claim.pk, new.pk]})
+    assert response.status_code == 302 and list(Claim.objects.values_list("pk", flat=True)) == [long_claim.pk]
+
+
+# --- the carried-over suggestion on an unassigned claim ---------------------------------------------------
+
+
+def test_editor_accepts_a_suggestion_on_an_unassigned_claim_which_becomes_theirs_and_goes_to_second_review(client):
+    earlier = publish_verdict(ClaimFactory())
+    claim = ClaimFactory()
+    Claim.objects.filter(pk=claim.pk).update(suggested_verdict="verified", suggested_from=earlier)
+    editor, reviewer = EditorFactory(), ReviewerFactory()
+    client.force_login(reviewer)
+    assert 'id="accept-suggestion"' not in client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    client.force_login(editor)
+    page = reverse("admin:claims_claim_change", args=[claim.pk])
+    assert 'id="accept-suggestion"' in client.get(page).content.decode()
+    response = client.post(reverse("admin:claims_claim_workflow", args=[claim.pk, "accept-suggestion"]))
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.assignee, claim.state, claim.proposed_verdict, claim.proposed_by) == (
+        editor, Claim.State.PROPOSED, "verified", editor)
+    actions = list(AuditRecord.objects.filter(object_id=str(claim.pk)).values_list("action", flat=True))
+    assert "claim.assign" in actions and actions[-1] == "claim.propose"
+    with pytest.raises(NotAllowed, match="cannot also approve"):
+        workflow.claim_approve(claim=claim, user=editor)
+
+
+def test_a_reviewer_cannot_take_an_unassigned_claim_by_accepting_its_suggestion():
+    earlier = publish_verdict(ClaimFactory())
+    claim = ClaimFactory()
+    Claim.objects.filter(pk=claim.pk).update(suggested_verdict="verified", suggested_from=earlier)
+    claim.refresh_from_db()
+    with pytest.raises(NotAllowed, match="not assigned"):
+        workflow.claim_accept_suggestion(claim=claim, user=ReviewerFactory())
+    claim.refresh_from_db()
+    assert claim.assignee is None and claim.state == Claim.State.UNREVIEWED
+
+
+# --- the API ----------------------------------------------------------------------------------------------
+
+
+def test_api_corrects_speaker_and_span_and_answers_the_claim(claim):
+    api = APIClient()
+    api.force_authenticate(EditorFactory())
+    start = BODY.index("The council did not")
+    response = api.post(f"/api/claims/{claim.pk}/correct/", {"speaker": None, "attribution": "none",
+                                                             "start": start, "end": len(BODY)}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["text"] == "The council did not respond to questions."
+    claim.refresh_from_db()
+    assert claim.speaker is None and AuditRecord.objects.get(action="claim.correct").door == "api"
+
+
+@pytest.mark.parametrize("body,message", [({"start": 5, "end": 100_000}, "within the article"),
+                                          ({"speaker": 999_999}, "no speaker with id 999999"),
+                                          ({"attribution": "rumour"}, "attribution")])
+def test_api_correction_refused_with_a_detail(claim, body, message):
+    api = APIClient()
+    api.force_authenticate(EditorFactory())
+    response = api.post(f"/api/claims/{claim.pk}/correct/", body, format="json")
+    assert response.status_code == 400 and message in response.json()["detail"]
+    assert not AuditRecord.objects.filter(action="claim.correct").exists()
+
+
+def test_api_reopens_a_published_claim_with_a_reason_and_refuses_without_one():
+    claim = publish_verdict(ClaimFactory())
+    api = APIClient()
+    api.force_authenticate(EditorFactory())
+    assert api.post(f"/api/claims/{claim.pk}/reopen/", {"reason": " "}, format="json").status_code == 400
+    response = api.post(f"/api/claims/{claim.pk}/reopen/", {"reason": "New figures"}, format="json")
+    assert response.status_code == 200 and response.json()["state"] == "unreviewed"
+    assert AuditRecord.objects.get(action="claim.reopen").changes["reason"] == [None, "New figures"]
+    assert api.post(f"/api/claims/{claim.pk}/reopen/", {"reason": "Again"}, format="json").status_code == 409

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import auth, reports, sources, speakers, summary, views
+from . import auth, corrections, reports, sources, speakers, summary, views
 
 urlpatterns = [
     path("auth/token/", auth.token, name="api-token"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("claims/<str:claim_id>/approve/", views.claim_approve, name="api-claim-approve"),
     path("claims/<str:claim_id>/send-back/", views.claim_send_back, name="api-claim-send-back"),
     path("claims/<str:claim_id>/accept-suggestion/", views.claim_accept_suggestion, name="api-claim-accept"),
+    path("claims/<str:claim_id>/correct/", corrections.claim_correct, name="api-claim-correct"),
+    path("claims/<str:claim_id>/reopen/", corrections.claim_reopen, name="api-claim-reopen"),
     path("claims/<str:claim_id>/comments/", views.claim_comments, name="api-claim-comments"),
     path("claims/<str:claim_id>/evidence/", views.claim_evidence, name="api-claim-evidence"),
     path("claims/<str:claim_id>/audit/", views.claim_audit, name="api-claim-audit"),
