@@ -229,8 +229,10 @@ def test_admin_comment_with_a_nul_character_is_refused_with_a_message(client, ed
     claim = _claim_in("proposed" if step != "comment" else "in_review", editor, None)
     comments, audits = Comment.objects.count(), AuditRecord.objects.count()
     response = client.post(f"/admin/claims/claim/{claim.pk}/workflow/{step}/", {"comment": "a\x00b"})
-    assert response.status_code == 302
-    assert [m.message for m in get_messages(response.wsgi_request)] == ["the comment contains a NUL character"]
+    # refused: the claim page again (200) with the message, the typed text kept
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Null characters are not allowed" in page or "the comment contains a NUL character" in page
     assert (Comment.objects.count(), AuditRecord.objects.count()) == (comments, audits)
 
 
@@ -421,12 +423,17 @@ def test_admin_workflow_posts_redirect_with_a_message_never_500(client, editor, 
         audits = AuditRecord.objects.count()
         claim_id = claim.pk + 10_000 if wrong_id else claim.pk
         response = client.post(f"/admin/claims/claim/{claim_id}/workflow/{step}/", form)
-        assert response.status_code in (302, 404), response.content[:500]
-        if response.status_code == 302:
+        # done: a redirect with a success message; refused: the claim page again (200) with the error
+        # beside the form and nothing written; an unknown claim: 404. Never a 500.
+        assert response.status_code in (200, 302, 404), response.content[:500]
+        if response.status_code in (200, 302):
             # only what this request said (earlier examples' messages wait unread in the same session)
             levels = {m.level_tag for m in get_messages(response.wsgi_request)._queued_messages}
-            assert levels in ({"success"}, {"error"})
-            if levels == {"error"}:
+            if response.status_code == 302:
+                assert levels == {"success"}, levels
+            else:
+                assert "success" not in levels, levels
+            if response.status_code == 200:
                 assert AuditRecord.objects.count() == audits
 
 
@@ -510,4 +517,4 @@ def test_admin_match_decision_with_a_non_numeric_match_id_is_refused_not_500(cli
     claim = _claim_in("in_review", editor, None)
     client.raise_request_exception = False
     response = client.post(f"/admin/claims/claim/{claim.pk}/workflow/confirm-match/", {"match": match})
-    assert response.status_code in (302, 404)
+    assert response.status_code in (200, 404)
