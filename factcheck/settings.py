@@ -174,6 +174,7 @@ AXES_LOCKOUT_CALLABLE = "claims.api.auth.lockout_response"
 # Attempts are read with `manage.py axes_list_attempts` and cleared with `axes_reset_username`;
 # no admin pages, so the admin's only access rules stay the desk's.
 AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False  # no banner on every manage.py command
 # Behind a reverse proxy every request comes from the proxy's address: name the header it sets
 # (e.g. X-Forwarded-For; its right-most entry is used) so failures are counted per client.
 CLAIMDESK_CLIENT_IP_HEADER = os.environ.get("CLAIMDESK_CLIENT_IP_HEADER", "")
