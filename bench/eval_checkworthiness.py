@@ -300,9 +300,9 @@ def main(argv=None) -> float:
     parser.add_argument("--write-split", metavar="DIR", help="also write the default split as DIR/train.tsv, DIR/dev.tsv")
     parser.add_argument("--desk-threshold", type=float, default=DESK_THRESHOLD,
                         help="the desk's highlight threshold to measure (default: the product's, %(default)s)")
-    parser.add_argument("--news", default=str(POLNEAR_DEV),
+    parser.add_argument("--news", default=None,
                         help="folder of news articles (*.txt): the share of the product's claims above the desk "
-                             "threshold (default: PolNeAR dev); 'none' skips it")
+                             "threshold (default: PolNeAR dev when no --train/--test is given); 'none' skips it")
     args = parser.parse_args(argv)
     if args.shipped and (args.train or args.save):
         parser.error("--shipped fits nothing: drop --train and --save")
@@ -376,6 +376,8 @@ def main(argv=None) -> float:
         print(f"| {name:<23} | {m['precision']:9.4f} | {m['recall']:6.4f} | {m['f1']:.4f} | {m['ap']:.4f} "
               f"| {cut:9.2f} | {len(y):5d} |")
     print()
+    if args.news is None and args.train is None and args.test is None:
+        args.news = str(POLNEAR_DEV)
     if args.news and args.news != "none" and Path(args.news).is_dir():
         news_share(Path(args.news), desk)
         print()

@@ -33,7 +33,7 @@ THRESHOLD = 0.5
 # best F1 on debate sentences at a 50 % balance, but news is mostly not check-worthy and nearly every
 # news sentence clears 0.5; this one is set by bench/eval_checkworthiness.py on PolNeAR dev (the share
 # of claims above it) and ClaimBuster (F1 at it), see the README.
-DESK_THRESHOLD = 0.5
+DESK_THRESHOLD = 0.9
 
 _COMPARATIVE_TAGS = {"JJR", "JJS", "RBR", "RBS"}
 _COMPARATIVE_WORDS = {"more", "less", "fewer", "most", "least", "than", "record", "highest", "lowest", "double", "half"}

@@ -112,3 +112,18 @@ def test_threshold_and_average_precision_on_hand_checked_scores(script):
     assert (m["precision"], m["recall"]) == (pytest.approx(0.75), pytest.approx(1.0))
     # reweighting to a balanced prior: each positive weighs negatives / positives = 1 here
     assert script.balanced_weights(y).tolist() == [1.0] * 6
+
+
+def test_desk_threshold_rows_and_the_share_of_news_claims_above_it(script, tmp_path, capsys):
+    test = _write(tmp_path / "test.tsv", TEST_POSITIVE, TEST_NEGATIVE)
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.txt").write_text("Bridge\n\nThe council said repairs will cost 12 million euros by 2027. "
+                                "Thank you for reading.\n", encoding="utf-8")
+    script.main(["--shipped", "--test", str(test), "--no-cache", "--desk-threshold", "0.9", "--news", str(news)])
+    out = capsys.readouterr().out
+    assert "as is, desk threshold" in out and "|      0.90 |" in out
+    assert "news: 1 articles" in out
+    shares = [line for line in out.splitlines() if line.startswith("|      0.")]
+    assert [line.split("|")[1].strip() for line in shares] == ["0.50", "0.90"]
+    assert out.strip().splitlines()[-1].startswith("F1 ")
