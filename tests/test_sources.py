@@ -219,7 +219,8 @@ def test_the_feeds_command_adds_polls_and_lists(server, capsys):
     call_command("feeds", "add", server.url("/feed.xml"))
     call_command("feeds", "poll", "--sync")
     out = capsys.readouterr().out
-    assert "feed #1 added" in out and "2 items, 2 new" in out and "2 seen, 2 ingested, 0 failed" in out
+    feed = Feed.objects.get()
+    assert f"feed #{feed.pk} added" in out and "2 items, 2 new" in out and "2 seen, 2 ingested, 0 failed" in out
     assert Article.objects.count() == 2
 
 
