@@ -236,10 +236,10 @@ def _as_datetime(value, what):
     if timezone.is_naive(stamp):
         stamp = timezone.make_aware(stamp)
     try:  # "9999-12-31T23:59-23:59" parses, but is past the last datetime in UTC
-        stamp.astimezone(dt.UTC)
+        # In UTC: PostgreSQL refuses offsets past ±15:59 ("+21:34" parses in Python).
+        return stamp.astimezone(dt.UTC)
     except OverflowError:
         raise InvalidInput(f"{what} is out of range, got {value!r}") from None
-    return stamp
 
 
 def parse_when(value, what="time"):

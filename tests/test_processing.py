@@ -376,3 +376,13 @@ def test_audit_csv_export_neutralises_formulas_from_untrusted_text():
     content, _ = audit_export(AuditRecord.objects.all(), "csv")
     (row,) = list(csv.DictReader(io.StringIO(content)))
     assert row["actor"].startswith("'=") and row["id"].isdigit()
+
+
+def test_audit_filter_with_an_offset_postgresql_cannot_store_is_read_in_utc(client):
+    """Found by the contract test: ?since=...+21:34 was a 500 (PostgreSQL refuses the offset)."""
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=EditorFactory())
+    response = client.get("/api/audit/", {"since": "2020-08-16T08:37:43+21:34", "until": "2031-01-01T00:00:00+03:30"},
+                          HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
