@@ -45,7 +45,7 @@ def _assert_recovered(outcome):
 @pytest.mark.services
 @pytest.mark.parametrize("fault", ["worker", "redis"])
 def test_articles_are_finished_once_after_a_fault(fault, database_url, redis_server_binary, tmp_path):
-    outcome = faults.run_fault(fault, database_url=database_url, workdir=tmp_path, articles=6, timeout=240)
+    outcome = faults.run_fault(fault, database_url=database_url, workdir=tmp_path, articles=4, timeout=240)
     _assert_recovered(outcome)
 
 
@@ -63,5 +63,5 @@ def test_a_killed_pool_child_is_taken_over_by_the_other_child(database_url, redi
 
 
 def test_embedded_default_finishes_the_articles_of_a_killed_worker(tmp_path):
-    outcome = faults.run_fault("embedded", database_url="sqlite://", workdir=tmp_path, articles=6, timeout=240)
+    outcome = faults.run_fault("embedded", database_url="sqlite://", workdir=tmp_path, articles=4, timeout=240)
     _assert_recovered(outcome)
