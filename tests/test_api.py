@@ -113,6 +113,17 @@ def test_audit_records_cannot_be_changed_through_the_api(api):
     assert AuditRecord.objects.count() == 4  # assign, evidence, propose, approve
 
 
+def test_claim_audit_pages_with_a_cursor_oldest_first(api):
+    claim = publish_verdict(ClaimFactory())
+    first = api.get(f"/api/claims/{claim.pk}/audit/?page_size=3").json()
+    assert set(first) == {"next", "previous", "results"}
+    rest = api.get(first["next"]).json()
+    assert rest["next"] is None
+    actions = [r["action"] for r in first["results"] + rest["results"]]
+    assert actions == ["claim.assign", "claim.evidence", "claim.propose", "claim.approve"]
+    assert api.get("/api/claims/999999/audit/").status_code == 404
+
+
 def test_claims_list_filters(api, editor):
     mine = ClaimFactory(assignee=editor, verdict="disputed", state="published")
     ClaimFactory()

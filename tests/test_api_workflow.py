@@ -71,7 +71,7 @@ def test_whole_contract_assign_propose_send_back_approve_audit(desk):
     assert r.status_code == 200
     assert (r.json()["state"], r.json()["verdict"]) == ("published", "disputed")
 
-    audit = desk["viewer"].get(url + "audit/").json()
+    audit = desk["viewer"].get(url + "audit/").json()["results"]
     assert [a["action"] for a in audit] == [
         "claim.assign", "claim.evidence", "claim.propose", "claim.send_back", "claim.evidence", "claim.propose",
         "claim.approve",
@@ -194,16 +194,34 @@ def test_audit_export_per_claim_user_and_time(desk):
     claim = ClaimFactory()
     desk["editor"].post(f"/api/claims/{claim.pk}/assign/", {"assignee": "rev"}, format="json")
     desk["reviewer"].post(f"/api/claims/{claim.pk}/comments/", {"text": "On it"}, format="json")
-    data = desk["editor"].get(f"/api/audit/?claim={claim.pk}").json()
+    data = desk["editor"].get(f"/api/audit/?claim={claim.pk}").json()["results"]
     assert [r["action"] for r in data] == ["claim.assign", "claim.comment"]
-    assert [r["action"] for r in desk["editor"].get("/api/audit/?user=rev").json()] == ["claim.comment"]
-    assert desk["editor"].get("/api/audit/?since=2999-01-01").json() == []
+    assert [r["action"] for r in desk["editor"].get("/api/audit/?user=rev").json()["results"]] == ["claim.comment"]
+    assert desk["editor"].get("/api/audit/?since=2999-01-01").json() == {"next": None, "previous": None,
+                                                                          "results": []}
     csv_text = desk["editor"].get(f"/api/audit/?claim={claim.pk}&as=csv").content.decode()
     assert csv_text.splitlines()[0].startswith("id,at,actor,door")
     assert len(csv_text.strip().splitlines()) == 3
     assert desk["reviewer"].get("/api/audit/").status_code == 403
     assert desk["editor"].get("/api/audit/?since=yesterday").status_code == 400
+    assert desk["editor"].get("/api/audit/?as=xml").status_code == 400
     assert AuditRecord.objects.count() == 2
+
+
+def test_audit_export_json_pages_with_a_cursor_oldest_first_and_csv_stays_whole(desk):
+    claims = [ClaimFactory() for _ in range(3)]
+    for claim in claims:
+        desk["editor"].post(f"/api/claims/{claim.pk}/assign/", {"assignee": "rev"}, format="json")
+    desk["reviewer"].post(f"/api/claims/{claims[0].pk}/comments/", {"text": "On it"}, format="json")
+    seen, url = [], "/api/audit/?page_size=2"
+    while url:
+        page = desk["editor"].get(url).json()
+        assert set(page) == {"next", "previous", "results"} and len(page["results"]) <= 2
+        seen += [r["id"] for r in page["results"]]
+        url = page["next"]
+    assert seen == list(AuditRecord.objects.order_by("id").values_list("id", flat=True)) and len(seen) == 4
+    assert len(desk["editor"].get("/api/audit/?as=csv").content.decode().strip().splitlines()) == 1 + 4
+    assert desk["editor"].get("/api/audit/?cursor=not-a-cursor").status_code == 400
 
 
 def test_openapi_schema_documents_the_workflow(desk):

@@ -262,11 +262,19 @@ def match_decision(request, match_id):
 
 
 @extend_schema(parameters=[CLAIM_ID], responses={200: AuditRecordSerializer(many=True), **errors(*READ, 404)})
-@api_view(["GET"])
-def claim_audit(request, claim_id):
-    """The claim's audit records, oldest first (read only; a claim's own history is open to every role)."""
-    claim = _claim(request, claim_id, permissions.VIEW_AUDIT)
-    return Response(AuditRecordSerializer(selectors.audit_for_claim(claim_id=claim.pk, user=request.user), many=True).data)
+class ClaimAudit(generics.ListAPIView):
+    """The claim's audit records, oldest first, in cursor pages (read only; a claim's own history is
+    open to every role)."""
+
+    serializer_class = AuditRecordSerializer
+    pagination_class = DeskCursorPagination
+
+    def get_queryset(self):
+        claim = _claim(self.request, self.kwargs["claim_id"], permissions.VIEW_AUDIT)
+        return selectors.audit_for_claim(claim_id=claim.pk, user=self.request.user)
+
+
+claim_audit = ClaimAudit.as_view()
 
 
 @extend_schema(
@@ -275,22 +283,35 @@ def claim_audit(request, claim_id):
         OpenApiParameter("user", str, description="one actor's records (username)"),
         OpenApiParameter("since", OpenApiTypes.DATETIME, description="at or after (ISO 8601 date or date-time)"),
         OpenApiParameter("until", OpenApiTypes.DATETIME, description="before (ISO 8601 date or date-time)"),
-        OpenApiParameter("as", str, enum=["json", "csv"], description="json (default) or csv"),
+        OpenApiParameter("as", str, enum=["json", "csv"],
+                         description="json (default): cursor pages; csv: every matching record in one file"),
     ],
     responses={(200, "application/json"): AuditRecordSerializer(many=True),
-               (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="with ?as=csv"),
+               (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="with ?as=csv: every record"),
                **errors(*READ, 404)},
 )
-@api_view(["GET"])
-def audit_export(request):
-    """Editors: audit records as JSON or CSV (?as=csv), filtered by ?claim=, ?user=, ?since=, ?until=."""
-    permissions.check(request.user, permissions.VIEW_AUDIT)
-    params = request.query_params
-    records = selectors.audit_records(claim_id=params.get("claim"), username=params.get("user"),
-                                      since=params.get("since"), until=params.get("until"))
-    fmt = params.get("as", "json")
-    content, content_type = audit.audit_export(records, fmt)
-    return HttpResponse(content, content_type=content_type)
+class AuditExport(generics.ListAPIView):
+    """Editors: audit records oldest first, filtered by ?claim=, ?user=, ?since=, ?until=; JSON in cursor
+    pages, or every matching record as one CSV file with ?as=csv."""
+
+    serializer_class = AuditRecordSerializer
+    pagination_class = DeskCursorPagination
+
+    def get_queryset(self):
+        permissions.check(self.request.user, permissions.VIEW_AUDIT)
+        params = self.request.query_params
+        return selectors.audit_records(claim_id=params.get("claim"), username=params.get("user"),
+                                       since=params.get("since"), until=params.get("until"))
+
+    def list(self, request, *args, **kwargs):
+        fmt = request.query_params.get("as", "json")
+        if fmt == "json":
+            return super().list(request, *args, **kwargs)
+        content, content_type = audit.audit_export(self.get_queryset(), fmt)
+        return HttpResponse(content, content_type=content_type)
+
+
+audit_export = AuditExport.as_view()
 
 
 @extend_schema(
