@@ -38,14 +38,33 @@ def claim_get(*, claim_id, user=None) -> Claim:
     """One claim, or ``NotFound`` naming the id. With ``user``, only a claim that user may see
     (``Claim.objects.visible_to``): every read of a claim by a door (detail, comments, evidence,
     audit) comes through here, so one rule decides who sees what."""
+    return _claim_get(Claim.objects.select_related("article", "speaker", "assignee"), claim_id, user)
+
+
+def _claim_get(qs, claim_id, user):
     claim_id = _as_int(claim_id, "claim id")
-    qs = Claim.objects.select_related("article", "speaker", "assignee")
     if user is not None:
         qs = qs.visible_to(user)
     try:
         return qs.get(pk=claim_id)
     except Claim.DoesNotExist:
         raise NotFound(f"no claim with id {claim_id}") from None
+
+
+def claim_get_page(*, claim_id, user=None) -> Claim:
+    """``claim_get`` with what a claim's page shows, in a fixed number of queries: the proposer and
+    publisher joined; matches (with the earlier claim), evidence and comments (with their people)
+    prefetched. Same access rule."""
+    qs = (Claim.objects.select_related("article", "speaker", "assignee", "proposed_by", "published_by")
+          .prefetch_related(Prefetch("matches", queryset=_matches_shown()), "evidence__added_by", "comments__author"))
+    return _claim_get(qs, claim_id, user)
+
+
+def _matches_shown():
+    """A claim's matches with just what a claim row shows of the earlier claim."""
+    return ClaimMatch.objects.select_related("earlier").only(
+        "id", "claim_id", "earlier_id", "score", "kind", "lexical", "semantic", "reason",
+        "earlier__text", "earlier__verdict", "earlier__article_id")
 
 
 def user_get_by_username(*, username) -> object:
@@ -71,7 +90,7 @@ def claim_list(*, user=None, article_id=None, verdict=None, assignee=None, attri
             raise InvalidInput(f"state must be one of {', '.join(Claim.State.values)}, got {state!r}")
         qs = qs.filter(state=state)
     if overdue is not None:
-        qs = qs.overdue() if overdue else qs.exclude(pk__in=Claim.objects.overdue().values("pk"))
+        qs = claim_list_overdue(qs, overdue)
     if article_id not in (None, ""):
         qs = qs.filter(article_id=_as_int(article_id, "article"))
     if verdict:
@@ -83,6 +102,29 @@ def claim_list(*, user=None, article_id=None, verdict=None, assignee=None, attri
     if attribution:
         qs = qs.filter(attribution=attribution)
     return qs
+
+
+def claim_list_page(*, user):
+    """``claim_list(user=)`` shaped for a page of ``ClaimSerializer``: the people it names joined (no
+    query per row for the proposer or publisher), no article join (a row shows the article's id),
+    no embeddings, and each claim's matches with the earlier claim's text and verdict in one query."""
+    return (claim_list(user=user).select_related(None)
+            .select_related("speaker", "assignee", "proposed_by", "published_by")
+            .defer("embedding", "match_embedding")
+            .prefetch_related(Prefetch("matches", queryset=_matches_shown())))
+
+
+def _overdue_q(now=None):
+    """Past due and not published, as a condition on the row itself (an index on ``due`` serves it;
+    ``pk IN (overdue claims)`` made PostgreSQL probe every claim)."""
+    from django.utils import timezone
+
+    return Q(due__lt=now or timezone.now()) & ~Q(state=Claim.State.PUBLISHED)
+
+
+def claim_list_overdue(qs, overdue: bool):
+    """``qs`` narrowed to overdue claims, or to those that are not."""
+    return qs.filter(_overdue_q()) if overdue else qs.exclude(_overdue_q())
 
 
 def claims_for_export(*, article_id=None, user=None):

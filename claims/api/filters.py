@@ -70,8 +70,7 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.filter(assignee=user)
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Claim.objects.overdue().values("pk")
-        return queryset.filter(pk__in=overdue) if value in _TRUE else queryset.exclude(pk__in=overdue)
+        return selectors.claim_list_overdue(queryset, value in _TRUE)
 
     @property
     def qs(self):

@@ -143,7 +143,7 @@ class ClaimList(generics.ListAPIView):
     pagination_class = DeskCursorPagination
 
     def get_queryset(self):
-        return selectors.claim_list(user=self.request.user).prefetch_related("matches__earlier")
+        return selectors.claim_list_page(user=self.request.user)
 
 
 claim_list = ClaimList.as_view()
@@ -158,14 +158,14 @@ def _claim(request, claim_id, action=None):
 
 
 def _detail(claim, code=status.HTTP_200_OK):
-    claim = selectors.claim_get(claim_id=claim.pk)  # re-read after the write; access was checked before it
+    claim = selectors.claim_get_page(claim_id=claim.pk)  # re-read after the write; access was checked before it
     return Response(ClaimDetailSerializer(claim).data, status=code)
 
 
 @extend_schema(parameters=[CLAIM_ID], responses={200: ClaimDetailSerializer, **errors(*READ, 404)})
 @api_view(["GET"])
 def claim_detail(request, claim_id):
-    return _detail(_claim(request, claim_id))
+    return Response(ClaimDetailSerializer(selectors.claim_get_page(claim_id=claim_id, user=request.user)).data)
 
 
 @extend_schema(parameters=[CLAIM_ID], request=AssignInSerializer, responses={200: ClaimDetailSerializer, **errors(*READ, 404, 409)})
