@@ -138,15 +138,18 @@ def claims_for_export(*, article_id=None, user=None):
 
 
 # What an export row carries: small columns only (an article's title, never its body; no embeddings).
+# The two JSON columns come as their stored JSON text (``*_json``): most values repeat from claim to
+# claim, so the exports decode or reformat each distinct text once instead of once per row.
 EXPORT_FIELDS = (
     "id", "article_id", "article__title", "article__url", "article__published", "text", "start", "end",
-    "speaker__name", "speaker__kind", "attribution", "checkworthiness", "checkworthiness_reasons", "quantities",
-    "verdict", "verdict_note", "state", "assignee__username", "published_at", "review_summary",
+    "speaker__name", "speaker__kind", "attribution", "checkworthiness", "checkworthiness_reasons_json",
+    "quantities_json", "verdict", "verdict_note", "state", "assignee__username", "published_at", "review_summary",
 )
 
 
 def claim_export_rows(*, user=None, article_id=None, reviewed_only=False, chunk_size=2000):
-    """Claims for an export as plain dicts (``EXPORT_FIELDS`` plus ``matches``, best first), in reading
+    """Claims for an export as plain dicts (``EXPORT_FIELDS`` plus ``matches``, best first; the JSON
+    columns as their JSON text, see ``exports.json_list``), in reading
     order, read through a server-side cursor ``chunk_size`` rows at a time; with ``user``, only what
     that user may see. An unknown article is refused here, before anything is streamed. Claims marked
     "not a claim" are left out."""
@@ -157,6 +160,11 @@ def claim_export_rows(*, user=None, article_id=None, reviewed_only=False, chunk_
         qs = qs.filter(article_id=article_get(article_id=article_id).pk)
     if reviewed_only:
         qs = qs.exclude(verdict=Claim.Verdict.UNREVIEWED)
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    qs = qs.annotate(checkworthiness_reasons_json=Cast("checkworthiness_reasons", TextField()),
+                     quantities_json=Cast("quantities", TextField()))
     return _export_rows(qs.in_reading_order().values_list(*EXPORT_FIELDS), chunk_size)
 
 

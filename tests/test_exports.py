@@ -109,3 +109,24 @@ def test_unknown_format_and_article_are_refused_before_streaming(api):
     assert api.get("/api/export/pdf/").json()["detail"].startswith("format must be one of")
     response = api.get("/api/export/json/?article=424242")
     assert response.status_code == 404 and not response.streaming
+
+
+def test_json_rows_are_written_exactly_as_the_json_encoder_writes_them():
+    speaker = SpeakerFactory(name='Zoë "Z" Müller\\', kind="person")
+    article = ArticleFactory()
+    odd = ClaimFactory(article=article, start=0, end=5, speaker=speaker, checkworthiness=1e-07,
+                       checkworthiness_reasons=["número", "tab\there", "line\nbreak", "\u2028"],
+                       quantities=[{"text": "½ million €", "value": 500000.5, "unit": None},
+                                   {"text": "3", "value": 3, "unit": "people"}])
+    plain = ClaimFactory(article=article, start=10, end=15, speaker=None, checkworthiness=1.0,
+                         checkworthiness_reasons=[], quantities=[])
+    ClaimMatch.objects.create(claim=odd, earlier=plain, score=0.1 + 0.2, kind="related")
+    rows = list(selectors.claim_export_rows())
+    assert len(rows) == 2
+    for row in rows:
+        assert exports.claim_json(row) == json.dumps(exports.claim_to_dict(row), ensure_ascii=False)
+    data = json.loads("".join(exports.export_stream("json")))
+    assert data[0]["checkworthiness_reasons"] == ["número", "tab\there", "line\nbreak", "\u2028"]
+    assert data[0]["quantities"][0] == {"text": "½ million €", "value": 500000.5, "unit": None}
+    assert data[0]["matches"] == [{"claim": plain.pk, "score": 0.1 + 0.2, "kind": "related"}]
+    assert (data[1]["speaker"], data[1]["checkworthiness"], data[1]["quantities"]) == (None, 1.0, [])
