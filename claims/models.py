@@ -333,7 +333,9 @@ class AuditRecord(models.Model):
     class Meta:
         db_table = "claims_audit_record"
         ordering = ["id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object"),
+                   # ``?user=`` pages (GET /api/audit/): one actor's records in id order, whoever few they are.
+                   models.Index(fields=["actor_username", "id"], name="audit_actor")]
         # One successor per record: the chain cannot fork, even if two writers raced past the lock.
         constraints = [models.UniqueConstraint(fields=["prev_hash"], name="audit_unique_prev_hash")]
 
