@@ -175,6 +175,7 @@ def _serve(args, env):
             return server, f"http://127.0.0.1:{port}"
         except (requests.ConnectionError, requests.Timeout):
             if server.poll() is not None or time.monotonic() > deadline:
+                server.terminate()
                 raise SystemExit(f"gunicorn did not start: see {OUT / 'load-gunicorn.log'}") from None
             time.sleep(0.3)
 
