@@ -8,7 +8,7 @@ Reads ``DIR/<split>/text/*.txt`` and ``DIR/<split>/attributions.jsonl`` (format 
 ``../shared/data/attribution/README.md``; DIR defaults to ``../shared/data/attribution/polnear``).
 Each text goes through the product exactly as ``manage.py ingest --sync`` takes it: the body cleaned
 by ``claims.ingestion.clean_body``, the title its first line, claims from
-``claims.extraction.extract_many(..., embed=False)`` (the workers' function; embeddings are not
+``claims.nlp.pipeline.extract_many(..., embed=False)`` (the workers' function; embeddings are not
 needed for attribution). Claims are then placed in the document by their text, as the exported JSON
 would be, and scored:
 
@@ -279,8 +279,8 @@ def score_docs(docs: list[Doc], claims_by_doc: dict[str, list[dict]]) -> Score:
 
 def product_claims(docs: list[Doc]) -> tuple[dict[str, list[dict]], float]:
     """Claims of each document through the product's own code, and the seconds extraction took."""
-    from claims.extraction import extract_many
     from claims.ingestion import clean_body, title_from_body
+    from claims.nlp.pipeline import extract_many
 
     items = []
     for doc in docs:
@@ -314,7 +314,7 @@ def baseline_claims(docs: list[Doc]) -> dict[str, list[dict]]:
     mark, "reported" if it has a speech verb or "according to"; the speaker is the subject of the
     first speech verb that has one (else the object of "according to")."""
     from claims.ingestion import clean_body
-    from claims.nlp import get_nlp
+    from claims.nlp.loaders import get_nlp
 
     nlp = get_nlp()
     bodies = [clean_body(d.text, max_chars=10**9) for d in docs]
@@ -369,8 +369,9 @@ def _align(text: str, body: str) -> list[int] | None:
 def _training_paragraphs(docs: list[Doc]):
     """(document, offset map body -> text, paragraph offset in body, parsed paragraph) for every
     body paragraph, parsed and classified exactly as extraction does."""
-    from claims.extraction import get_nlp, split_blocks
     from claims.ingestion import clean_body, title_from_body
+    from claims.nlp.blocks import split_blocks
+    from claims.nlp.loaders import get_nlp
 
     paragraphs = []
     for doc in docs:
@@ -399,7 +400,8 @@ def _read_spans(data_dir: Path, split: str, part: str) -> dict[str, list[tuple[i
 def cue_training_rows(paragraphs, cue_spans: dict[str, list[tuple[int, int]]]):
     """(features, label) for every candidate token of every body paragraph, as extraction sees
     them: label 1 when the token lies in a gold cue span."""
-    from claims.extraction import cue_candidate, cue_features, quote_regions
+    from claims.nlp.cues import cue_candidate, cue_features
+    from claims.nlp.quotes import quote_regions
 
     X, y = [], []
     for doc, where, offset, parsed_doc in paragraphs:
@@ -417,7 +419,8 @@ def cue_training_rows(paragraphs, cue_spans: dict[str, list[tuple[int, int]]]):
 def source_training_rows(paragraphs):
     """(features, label) for every (cue, source) candidate of every unit that holds part of a gold
     content: label 1 when the candidate source lies in the gold source of such a content."""
-    from claims.extraction import analyse_paragraph, source_candidates, source_features
+    from claims.nlp.attribution import source_candidates, source_features
+    from claims.nlp.pipeline import analyse_paragraph
 
     X, y = [], []
     for doc, where, offset, parsed_doc in paragraphs:
@@ -480,17 +483,17 @@ def _write_model(path: Path, split: str, X, weights: dict, prune: float):
 def train_models(data_dir: Path, split: str):
     """Train the cue model, then (with it in place) the source model, on one split; write both
     where extraction loads them."""
-    import claims.extraction as extraction
+    from claims.nlp import attribution, cues
 
     docs = load_split(data_dir, split)
     paragraphs = list(_training_paragraphs(docs))
     X, y = cue_training_rows(paragraphs, _read_spans(data_dir, split, "cue"))
-    kept = _write_model(extraction.CUE_MODEL_PATH, split, X, fit_logistic(X, y), prune=0.1)
-    print(f"cue model: {len(X)} tokens, {sum(y)} in cues, {len(kept)} weights -> {extraction.CUE_MODEL_PATH}")
-    extraction._json_model.cache_clear()  # reload the new weights
+    kept = _write_model(cues.CUE_MODEL_PATH, split, X, fit_logistic(X, y), prune=0.1)
+    print(f"cue model: {len(X)} tokens, {sum(y)} in cues, {len(kept)} weights -> {cues.CUE_MODEL_PATH}")
+    cues.json_model.cache_clear()  # reload the new weights
     X, y = source_training_rows(paragraphs)
-    kept = _write_model(extraction.SOURCE_MODEL_PATH, split, X, fit_logistic(X, y, l2=1e-4), prune=0.01)
-    print(f"source model: {len(X)} candidates, {sum(y)} right, {len(kept)} weights -> {extraction.SOURCE_MODEL_PATH}")
+    kept = _write_model(attribution.SOURCE_MODEL_PATH, split, X, fit_logistic(X, y, l2=1e-4), prune=0.01)
+    print(f"source model: {len(X)} candidates, {sum(y)} right, {len(kept)} weights -> {attribution.SOURCE_MODEL_PATH}")
 
 
 # --- output -----------------------------------------------------------------------------------------
@@ -537,7 +540,7 @@ def main(argv=None):
         return None
 
     docs = load_split(args.data, args.split, args.limit)
-    from claims.nlp import get_nlp
+    from claims.nlp.loaders import get_nlp
 
     get_nlp()  # load time is not extraction time
     claims, seconds = product_claims(docs)

@@ -9,9 +9,9 @@ TSV files have the header ``id<TAB>text<TAB>label`` (label 1 = check-worthy). Wi
 --test, a fixed dev split is carved out of ../shared/data/checkworthiness/claimbuster/train.tsv: the
 20% of each class with the smallest SHA-1 of their id is the test, the rest the training set.
 
-Every sentence goes through the product's code: spaCy (``claims.nlp.get_nlp``),
-``claims.quantities.extract_quantities``, ``claims.matching.embed_texts`` and
-``claims.checkworthiness.score_checkworthiness``. Embeddings are cached in --cache-dir (keyed by
+Every sentence goes through the product's code: spaCy (``claims.nlp.loaders.get_nlp``),
+``claims.nlp.quantities.extract_quantities``, ``claims.nlp.embeddings.embed_texts`` and
+``claims.nlp.checkworthiness.score_checkworthiness``. Embeddings are cached in --cache-dir (keyed by
 the SHA-1 of the text), which makes a second run take a minute instead of several; --no-cache
 turns that off.
 
@@ -42,7 +42,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.checkworthiness import (  # noqa: E402
+from claims.nlp.checkworthiness import (  # noqa: E402
     DESK_THRESHOLD,
     MODEL_PATH,
     THRESHOLD,
@@ -85,8 +85,8 @@ def dev_split(ids, labels) -> np.ndarray:
 
 
 def embed_cached(texts, cache_dir) -> np.ndarray:
-    """``claims.matching.embed_texts``, with a cache file per embedding-model version when asked."""
-    from claims.matching import EMBEDDING_DIM, embed_texts
+    """``claims.nlp.embeddings.embed_texts``, with a cache file per embedding-model version when asked."""
+    from claims.nlp.embeddings import EMBEDDING_DIM, embed_texts
 
     if cache_dir is None:
         return embed_texts(texts)
@@ -115,8 +115,8 @@ class Prepared:
     """What the scorer sees for each sentence: its spaCy span, quantities and embedding."""
 
     def __init__(self, texts, cache_dir):
-        from claims.nlp import get_nlp
-        from claims.quantities import extract_quantities
+        from claims.nlp.loaders import get_nlp
+        from claims.nlp.quantities import extract_quantities
 
         self.spans = [doc[:] for doc in get_nlp().pipe(texts, batch_size=256)]
         self.quantities = [extract_quantities(span) for span in self.spans]
@@ -338,7 +338,7 @@ def main(argv=None) -> float:
             model.save(args.save)
             print(f"weights written to {args.save} ({Path(args.save).stat().st_size:,} bytes)")
     else:
-        from claims.checkworthiness import get_model
+        from claims.nlp.checkworthiness import get_model
 
         model = get_model()
         how = f"{MODEL_PATH.relative_to(ROOT)}"
@@ -346,7 +346,7 @@ def main(argv=None) -> float:
             how += " (fitted on all of train.tsv, so the dev split is in-sample here)"
     fitted = time.perf_counter()
 
-    from claims.checkworthiness import score_checkworthiness
+    from claims.nlp.checkworthiness import score_checkworthiness
 
     prepared = Prepared(test[0], cache)
     y = test[1]
@@ -387,7 +387,7 @@ def main(argv=None) -> float:
 
 def news_share(folder: Path, desk: float) -> None:
     """The share of the product's claims (the extraction the workers run) above each threshold on news."""
-    from claims.extraction import extract_many
+    from claims.nlp.pipeline import extract_many
 
     paths = sorted(folder.glob("*.txt"))
     scores = np.array([c.checkworthiness

@@ -8,7 +8,7 @@
 normalised, precision and recall averaged over pages, F1 their harmonic mean). Rows:
 
 - product     the body Claimdesk stores: ``claims.ingestion.page_article`` (trafilatura through
-              ``claims.html.extract_page``, then ``clean_body``), the code the services and workers run;
+              ``claims.nlp.html.extract_page``, then ``clean_body``), the code the services and workers run;
 - library     trafilatura 2.3.1 run directly with its defaults;
 - whole page  all the page's visible text.
 
@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.html import library_text, page_text  # noqa: E402
 from claims.ingestion import page_article  # noqa: E402
+from claims.nlp.html import library_text, page_text  # noqa: E402
 
 _WORD = re.compile(r"\w+")
 

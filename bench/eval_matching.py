@@ -2,9 +2,9 @@
 
     python bench/eval_matching.py [--targets T.jsonl --queries Q.tsv --qrels R.tsv] [--method NAME]
 
-Every target is loaded as an earlier claim (its own article) into ``claims.matching.MatchIndex``,
+Every target is loaded as an earlier claim (its own article) into ``claims.nlp.matching.index.MatchIndex``,
 exactly as a worker loads stored claims; every query becomes a new claim (its text cleaned and
-embedded by ``claims.matching``) and the index ranks the targets for it. Prints MAP@1, MAP@3, MAP@5,
+embedded by ``claims.nlp.embeddings``) and the index ranks the targets for it. Prints MAP@1, MAP@3, MAP@5,
 MRR and recall@5 per method beside the reference figures of ``shared/data/README.md``; the last line
 is ``MAP@5 <value>`` of the product's default method. Defaults: the dev split of
 ``matching/checkthat2022-2a``. ``--cache DIR`` (or ``CLAIMDESK_EMBED_CACHE``) keeps embeddings
@@ -28,14 +28,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.matching import (  # noqa: E402
-    METHODS,
-    ClaimRecord,
-    MatchIndex,
-    clean_claim_text,
-    embed_texts,
-    match_vectors,
-)
+from claims.nlp.embeddings import embed_texts, match_vectors  # noqa: E402
+from claims.nlp.matching.features import clean_claim_text  # noqa: E402
+from claims.nlp.matching.index import METHODS, MatchIndex  # noqa: E402
+from claims.nlp.matching.records import ClaimRecord  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "matching" / "checkthat2022-2a"
 # Figures read in shared/data/README.md (MAP@5), by the folder of the targets file; the split each

@@ -56,9 +56,9 @@ def main():
     from django.core.management import call_command
 
     from claims import services
-    from claims.extraction import extract_many
-    from claims.matching import embed_texts, match_vectors
-    from claims.nlp import get_embedder, get_matching_model, get_nlp
+    from claims.nlp.embeddings import embed_texts, match_vectors
+    from claims.nlp.loaders import get_embedder, get_matching_model, get_nlp
+    from claims.nlp.pipeline import extract_many
 
     texts = load_texts(args.files, args.copies)
     n = len(texts)

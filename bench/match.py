@@ -2,7 +2,7 @@
 
     python bench/match.py [--sizes 10000,100000,1000000] [--queries 300] [--base 2000] [--texts T.jsonl]
 
-For each size, a fresh ``claims.matching.MatchIndex`` (the one the workers run) is filled with
+For each size, a fresh ``claims.nlp.matching.index.MatchIndex`` (the one the workers run) is filled with
 synthetic stored claims, then new claims are matched against it with ``search`` (one at a time:
 p50/p95 latency) and ``search_many`` (batches of 64: claims per second). Recall@10 compares the
 dense candidates of the index (HNSW past 50k claims) with exact brute-force search over the same
@@ -35,8 +35,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from eval_matching import DATA, embed, load_targets  # noqa: E402
 
-from claims.ann import DenseIndex  # noqa: E402
-from claims.matching import ClaimRecord, MatchIndex  # noqa: E402
+from claims.nlp.matching.ann import DenseIndex  # noqa: E402
+from claims.nlp.matching.index import MatchIndex  # noqa: E402
+from claims.nlp.matching.records import ClaimRecord  # noqa: E402
 
 NOISE = 0.015
 

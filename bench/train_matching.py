@@ -3,7 +3,7 @@
     python bench/train_matching.py [--targets T.jsonl --queries Q.tsv --qrels R.tsv]
                                    [--dev-queries Q.tsv --dev-qrels R.tsv] [--out PATH]
 
-Every train query is matched through ``claims.matching.MatchIndex`` exactly as in production; the
+Every train query is matched through ``claims.nlp.matching.index.MatchIndex`` exactly as in production; the
 features of its candidates, labelled by the qrels, fit an L2-regularised logistic regression (Newton
 steps, numpy only). The dev split is used only to pick the fusion weight of the ``fusion`` method
 and to print the score distributions that the thresholds were set from. Runs in about a minute once
@@ -34,7 +34,8 @@ from eval_matching import (  # noqa: E402
     query_records,
 )
 
-from claims.matching import FEATURES, SCORER_PATH, expand_features, scorer_probability  # noqa: E402
+from claims.nlp.matching.features import FEATURES  # noqa: E402
+from claims.nlp.matching.scorer import SCORER_PATH, expand_features, scorer_probability  # noqa: E402
 
 MODEL_FEATURES = list(FEATURES)
 # The pair model sees only what the two claims are (not the stored claim's headline, dates, or how

@@ -106,12 +106,12 @@ def clean_body(raw: str | bytes, *, max_chars: int, name: str = "article body", 
 
 
 def page_article(raw: str | bytes, *, max_chars: int, max_page_chars: int, url: str = "", name: str = "page"):
-    """A web page's article (``claims.html.PageArticle``) with its body cleaned as ``clean_body`` does.
+    """A web page's article (``claims.nlp.html.PageArticle``) with its body cleaned as ``clean_body`` does.
 
     Refuses (``InvalidInput``) binary or non-UTF-8 data, a page over ``max_page_chars``, and a page
     in which no article text was found.
     """
-    from .html import extract_page
+    from .nlp.html import extract_page
 
     if raw is None:
         raise InvalidInput(f"{name} is missing")

@@ -6,8 +6,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q
 
 from .errors import InvalidInput, NotFound
-from .matching import ClaimRecord, decode_embedding
 from .models import Article, AuditRecord, Claim, ClaimMatch
+from .nlp.embeddings import decode_embedding
+from .nlp.matching.records import ClaimRecord
 
 
 def _as_int(value, what):

@@ -20,11 +20,12 @@ from django.utils.dateparse import parse_date, parse_datetime
 from . import permissions, processing, selectors, workflow
 from .audit import audit_record, diff, lock_chain
 from .errors import InvalidInput, InvalidTransition
-from .extraction import extract_claims
 from .ingestion import clean_body, clean_url, content_hash, looks_like_html, page_article, title_from_body
-from .matching import MatchIndex, encode_embedding, match_vectors
 from .models import Article, Claim, ClaimMatch, Speaker
-from .speakers import fold, name_parts, same_person, speaker_key
+from .nlp.embeddings import encode_embedding, match_vectors
+from .nlp.matching.index import MatchIndex
+from .nlp.pipeline import extract_claims
+from .nlp.speakers import fold, name_parts, same_person, speaker_key
 
 log = logging.getLogger(__name__)
 
@@ -380,7 +381,7 @@ def matching_index_refresh() -> MatchIndex:
 def _embed_missing(*, after_id: int, batch: int = 256):
     """Claims about to be indexed that have no matching vector (stored by a worker of an earlier
     release during an upgrade, say) get one now, so no claim silently drops out of matching."""
-    from .matching import match_vectors
+    from .nlp.embeddings import match_vectors
 
     while True:
         rows = list(Claim.objects.filter(pk__gt=after_id, match_embedding__isnull=True, embedding__isnull=False)
@@ -447,7 +448,7 @@ def claim_rematch(*, claim_id: int, reembed: bool = False) -> int:
     dropped (it holds the claim as it was) and reloads on the search. A claim marked "not a claim"
     keeps no matches, either way. Returns the number of matches written.
     """
-    from .matching import embed_texts
+    from .nlp.embeddings import embed_texts
 
     claim = Claim.objects.only("pk", "text", "article_id", "not_a_claim").get(pk=claim_id)
     if reembed:

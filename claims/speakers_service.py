@@ -1,6 +1,6 @@
 """Writes on speaker records: merging two records that name the same person.
 
-(``claims.speakers`` holds the plain name functions; ``services.speaker_resolve`` creates records.)
+(``claims.nlp.speakers`` holds the plain name functions; ``services.speaker_resolve`` creates records.)
 """
 
 from __future__ import annotations

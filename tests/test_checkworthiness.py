@@ -5,10 +5,10 @@ import time
 import numpy as np
 import pytest
 
-from claims.checkworthiness import MODEL_PATH, CheckworthinessModel, get_model, score_checkworthiness
-from claims.matching import embed_texts
-from claims.nlp import get_nlp
-from claims.quantities import extract_quantities
+from claims.nlp.checkworthiness import MODEL_PATH, CheckworthinessModel, get_model, score_checkworthiness
+from claims.nlp.embeddings import embed_texts
+from claims.nlp.loaders import get_nlp
+from claims.nlp.quantities import extract_quantities
 
 NUMBERS = "Unemployment fell to 4.2 percent in March, the lowest level since 2019, the statistics office said."
 ENTITIES = "The European Commission fined Google in 2017 for favouring its own shopping service."

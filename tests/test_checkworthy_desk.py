@@ -6,8 +6,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from claims.checkworthiness import DESK_THRESHOLD
 from claims.models import Claim
+from claims.nlp.checkworthiness import DESK_THRESHOLD
 
 from .factories import ArticleFactory, EditorFactory
 

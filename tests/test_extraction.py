@@ -2,7 +2,9 @@
 
 import pytest
 
-from claims.extraction import extract_claims, quote_regions, split_blocks
+from claims.nlp.blocks import split_blocks
+from claims.nlp.pipeline import extract_claims
+from claims.nlp.quotes import quote_regions
 
 BOILERPLATE_LINES = [
     "Spread the love",

@@ -4,19 +4,11 @@ import dataclasses
 
 import pytest
 
-from claims.extraction import extract_claims
-from claims.matching import (
-    CONFLICT,
-    RELATED,
-    SAME,
-    ClaimRecord,
-    MatchIndex,
-    decode_embedding,
-    embed_texts,
-    encode_embedding,
-    match_vectors,
-    numbers_disagree,
-)
+from claims.nlp.embeddings import decode_embedding, embed_texts, encode_embedding, match_vectors
+from claims.nlp.matching.index import MatchIndex
+from claims.nlp.matching.records import ClaimRecord
+from claims.nlp.matching.rules import CONFLICT, RELATED, SAME, numbers_disagree
+from claims.nlp.pipeline import extract_claims
 
 
 def _records(claims, article_id, first_id):
@@ -181,7 +173,7 @@ def test_search_many_agrees_with_search():
 
 
 def test_tweet_signature_links_and_hashtags_are_cleaned():
-    from claims.matching import clean_claim_text
+    from claims.nlp.matching.features import clean_claim_text
 
     raw = "Vaccines contain microchips #BigPharmaLies https://t.co/abc — Jo Bloggs (@jo_b) March 3, 2021"
     assert clean_claim_text(raw) == "Vaccines contain microchips Big Pharma Lies (Jo Bloggs)"
@@ -230,7 +222,7 @@ def test_near_identical_claims_saying_the_opposite_are_a_conflict_not_same(earli
 
 
 def test_direction_and_negation_rules_leave_agreeing_claims_alone():
-    from claims.matching import directions_disagree, negation_differs
+    from claims.nlp.matching.rules import directions_disagree, negation_differs
 
     assert not directions_disagree("Prices rose by 3 percent.", "Prices climbed 3 percent.")
     assert not directions_disagree("Prices rose, then fell.", "Prices fell after they rose.")
@@ -248,7 +240,7 @@ def forty_records():
 
 
 def _no_build(monkeypatch):
-    from claims.ann import DenseIndex
+    from claims.nlp.matching.ann import DenseIndex
 
     def refuse(self):
         raise AssertionError("the graph was rebuilt instead of restored")
@@ -312,7 +304,7 @@ def test_a_graph_that_does_not_fit_is_rebuilt_not_trusted(forty_records, tmp_pat
 
 def test_a_graph_that_cannot_be_saved_leaves_a_working_index_and_no_temporary_files(forty_records, tmp_path,
                                                                                      monkeypatch):
-    from claims.ann import DenseIndex
+    from claims.nlp.matching.ann import DenseIndex
 
     def full_disk(self, path):
         raise OSError(28, "No space left on device")

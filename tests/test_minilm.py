@@ -1,4 +1,4 @@
-"""The numpy MiniLM (claims/minilm.py) against the reference implementation's own vectors.
+"""The numpy MiniLM (claims/nlp/encoders/minilm.py) against the reference implementation's own vectors.
 
 ``tests/data/minilm_reference.npz`` holds sentences and the vectors sentence-transformers (with torch)
 gave for them (``tests/data/make_minilm_reference.py``): unicode, digits and punctuation, a sentence
@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from claims.matching import match_vectors
-from claims.minilm import MiniLM
+from claims.nlp.embeddings import match_vectors
+from claims.nlp.encoders.minilm import MiniLM
 
 REFERENCE = Path(__file__).parent / "data" / "minilm_reference.npz"
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from claims import processing, services
 from claims.audit import audit_verify
-from claims.extraction import ExtractedClaim
 from claims.models import Article, AuditRecord, Claim, Comment
+from claims.nlp.types import ExtractedClaim
 
 from .factories import EditorFactory, ReviewerFactory
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from claims.extraction import extract_claims
-from claims.nlp import get_nlp
-from claims.quantities import extract_quantities, parse_value
+from claims.nlp.loaders import get_nlp
+from claims.nlp.pipeline import extract_claims
+from claims.nlp.quantities import extract_quantities, parse_value
 
 
 @pytest.mark.parametrize(

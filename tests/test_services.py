@@ -70,7 +70,7 @@ def test_processing_extracts_claims_and_is_safe_to_run_twice():
 
 def test_matching_records_carry_both_vectors_and_the_article_headline():
     from claims import selectors
-    from claims.matching import decode_embedding, match_vectors
+    from claims.nlp.embeddings import decode_embedding, match_vectors
 
     article = services.article_ingest(body=BODY, title="Harbour Bridge shut for repairs", published="2026-03-02",
                                       queue=False).article
@@ -214,7 +214,7 @@ def test_upgrade_backfills_the_matching_vectors_of_claims_stored_before_minilm(m
 
     from django.apps import apps
 
-    from claims.matching import decode_embedding, embed_texts, encode_embedding, match_vectors
+    from claims.nlp.embeddings import decode_embedding, embed_texts, encode_embedding, match_vectors
 
     migration = importlib.import_module("claims.migrations.0006_matching_minilm_backfill")
     monkeypatch.setattr(migration, "BATCH", 2)  # several batches
@@ -232,7 +232,7 @@ def test_upgrade_backfills_the_matching_vectors_of_claims_stored_before_minilm(m
 
 
 def test_a_fresh_worker_reuses_the_graph_another_worker_saved(seeds, settings, monkeypatch):
-    from claims.ann import DenseIndex
+    from claims.nlp.matching.ann import DenseIndex
 
     settings.CLAIMDESK_MATCH_EXACT_LIMIT = 5  # an HNSW graph from the sixth claim on
     services.matching_index_reset()
@@ -256,7 +256,7 @@ def test_a_fresh_worker_reuses_the_graph_another_worker_saved(seeds, settings, m
 
 
 def test_claims_stored_without_a_matching_vector_get_one_before_indexing():
-    from claims.matching import embed_texts, encode_embedding
+    from claims.nlp.embeddings import embed_texts, encode_embedding
 
     services.matching_index_reset()
     claim = ClaimFactory(text="The Harbour Bridge was closed for eight months.")
@@ -272,7 +272,7 @@ def test_a_claim_committed_after_later_ones_still_reaches_the_index():
     """Two workers extracting at once: the transaction holding the lower ids may commit last."""
     services.matching_index_reset()
     claims = [ClaimFactory(text=f"The Harbour Bridge was closed for {n} months.") for n in (2, 4, 6)]
-    from claims.matching import embed_texts, encode_embedding, match_vectors
+    from claims.nlp.embeddings import embed_texts, encode_embedding, match_vectors
 
     for claim in claims:
         Claim.objects.filter(pk=claim.pk).update(embedding=encode_embedding(embed_texts([claim.text])[0]),

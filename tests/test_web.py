@@ -1,4 +1,4 @@
-"""claims.web and claims.html without a database: the address guard, fetching from a local server,
+"""claims.web and claims.nlp.html without a database: the address guard, fetching from a local server,
 feeds, and a page's article."""
 
 import gzip
@@ -7,8 +7,8 @@ import socket
 import pytest
 
 from claims import web
-from claims.html import extract_page
 from claims.ingestion import page_article
+from claims.nlp.html import extract_page
 
 from .webserver import LocalServer, article_html, rss
 

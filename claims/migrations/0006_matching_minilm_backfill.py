@@ -18,7 +18,7 @@ def backfill(apps, schema_editor):
         return
     import numpy as np
 
-    from claims.minilm import MiniLM
+    from claims.nlp.encoders.minilm import MiniLM
 
     model = MiniLM()
     for queryset, source, target in jobs:

@@ -1,319 +1,32 @@
-"""Match a new claim against every earlier claim: hybrid retrieval, a learned pairwise score, a kind.
-
-Plain data in, plain data out: the index is fed :class:`ClaimRecord` values by a service and never
-touches the database itself, so workers, ``ingest --sync``, bench scripts and tests share it.
-
-1. Candidates: the stored claims nearest by all-MiniLM-L6-v2 cosine (``claims/minilm.py``, numpy;
-   exact up to 50k claims, HNSW past that) and best by BM25 over content words and the article's
-   headline (``claims/ann.py``): ``CANDIDATES`` of each.
-2. Two logistic models over pair features, trained on the CheckThat! 2022 train split
-   (``bench/train_matching.py``, weights in ``claims/data/matching_scorer.json``). Features: both
-   models' cosines (MiniLM, and multilingual-e5-small, the embedding extraction computes anyway),
-   MiniLM cosine to the stored claim's headline, idf-weighted word overlap, BM25, and ranks among the
-   candidates, and how far apart the two sources were published. The ranking model sees all of them
-   and orders the matches; the pair model sees only the two claims (no headline, ranks or dates), so
-   its probability means the same in any index: it is the ``score`` in [0, 1] that the thresholds
-   apply to.
-3. Kind: ``same`` at ``SAME_THRESHOLD`` (and e5 cosine ``SAME_MIN_COSINE``) unless the numbers or
-   speakers disagree, or the two move in opposite directions or only one is negated (``conflict``),
-   or a claim is very short (``related``); ``related`` at ``RELATED_THRESHOLD``.
-"""
+"""Every stored claim, searchable: :class:`MatchIndex` proposes candidates by MiniLM embedding and
+BM25, scores them and gives each match its kind."""
 
 from __future__ import annotations
 
 import datetime
-import fcntl
-import json
 import logging
 import os
-import re
 import tempfile
-from collections import Counter, defaultdict
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .ann import DenseIndex, LexicalIndex, VectorStore, read_graph
-from .nlp import get_embedder, get_matching_model
+from ..embeddings import EMBEDDING_DIM
+from .ann import DenseIndex, LexicalIndex, VectorStore
+from .features import COLUMN, FEATURES, NO_DATE, clean_claim_text, content_tokens, ordinal_day, semantic_scale
+from .graph import DELETED, MAX_DELETED_SHARE, aligned, graph_lock, read_saved_graph
+from .records import ClaimRecord, Match
+from .rules import RELATED_THRESHOLD, classify
+from .scorer import load_scorer, scorer_probability
 
-EMBEDDING_DIM = 384
-SCORER_PATH = Path(__file__).resolve().parent / "data" / "matching_scorer.json"
-
-# Thresholds on the pair model's probability, read off the CheckThat! 2022 dev split: at 0.30, 82% of
-# gold pairs are suggested with 48 wrong suggestions over 199 queries; at 0.90, 54% of gold pairs pass
-# with 2 wrong ones (98% precision) before the cosine and conflict rules. The seed articles' three
-# near-identical pairs pass both.
-RELATED_THRESHOLD = 0.30
-SAME_THRESHOLD = 0.90
-# ``same`` also needs the two claims' e5 cosine this high (0.80 on the ``semantic`` scale): the pair
-# model learned "this fact-check covers this tweet", looser than "these two claims say the same".
-SAME_MIN_COSINE = 0.936
-# A claim this short is too thin to carry a verdict over automatically.
-MIN_WORDS_FOR_SAME = 6
 # Candidates taken from each ranking before scoring.
 CANDIDATES = 30
-# The ``semantic`` figure shown to reviewers: e5 cosine rescaled from [0.80, 0.97] to [0, 1].
-COS_FLOOR = 0.80
-COS_CEIL = 0.97
 
 log = logging.getLogger(__name__)
 
-SAME = "same"
-RELATED = "related"
-CONFLICT = "conflict"
-
 METHODS = ("default", "fusion", "minilm", "bm25")
-
-_STOP = set(
-    """a an the and or but if of to in on at by for with from as is are was were be been being has
-    have had do does did this that these those it its it's he she they them his her their we our
-    you your i me my not no so than then there here which who whom whose what when where why how
-    all any both each few more most other some such only own same too very can will just should
-    now also would could may might must said says say told tell according about into over after
-    before under again further once while during out up down off per via""".split()
-)
-_TOKEN = re.compile(r"[\w’']+", re.U)
-_URL = re.compile(r"(?:https?://|pic\.twitter\.com/|www\.)\S+")
-# A pasted tweet ends with "— Name (@handle) Month D, YYYY": who posted it (kept: fact-checks name
-# the people whose posts they check), then a handle and a date (dropped).
-_TWEET_TRAILER = re.compile(r"\s*[—–]\s*([^—–]{0,80}?)\s*\(@\w+\)\s*\w+\.? \d{1,2}, \d{4}\s*$")
-_HASHTAG = re.compile(r"#(\w+)")
-_MENTION = re.compile(r"@(\w*)")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-
-
-def clean_claim_text(text: str) -> str:
-    """The claim without what is not part of it: links, a pasted tweet's handle and date, ``#`` and ``@``.
-
-    Hashtags and mentions are split into words (``#DefundTheCBC`` → ``Defund The CBC``,
-    ``@HillaryClinton`` → ``Hillary Clinton``).
-    """
-    text = _TWEET_TRAILER.sub(lambda m: f" ({m.group(1)})" if m.group(1) else "", text)
-    text = _URL.sub(" ", text)
-    text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
-    text = _MENTION.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def content_tokens(text: str) -> list[str]:
-    """Lower-cased content words, with a light plural/possessive folding."""
-    out = []
-    for raw in _TOKEN.findall(text.lower()):
-        tok = raw.replace("’", "'")
-        if tok.endswith("'s"):
-            tok = tok[:-2]
-        tok = tok.strip("'")
-        if not tok or tok in _STOP:
-            continue
-        if len(tok) > 4 and tok.endswith("ies"):
-            tok = tok[:-3] + "y"
-        elif len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss"):
-            tok = tok[:-1]
-        out.append(tok)
-    return out
-
-
-def embed_texts(texts: list[str]) -> np.ndarray:
-    """multilingual-e5-small embeddings (L2-normalised float32 rows, symmetric "query:" prefix): computed
-    for every claim at extraction (check-worthiness reads it) and one of the matching features."""
-    if not texts:
-        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-    vecs = np.asarray(get_embedder().query(list(texts)), dtype=np.float32)
-    if vecs.ndim == 1:
-        vecs = vecs[None, :]
-    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-    return vecs / np.maximum(norms, 1e-12)
-
-
-def match_vectors(texts: list[str]) -> np.ndarray:
-    """The matching embedding (all-MiniLM-L6-v2), unit-length float32 rows; stored with each claim."""
-    if not texts:
-        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-    return get_matching_model().encode(list(texts))
-
-
-def encode_embedding(vec: np.ndarray) -> bytes:
-    """Compact storage: float16, 768 bytes for 384 dimensions."""
-    return np.asarray(vec, dtype=np.float16).tobytes()
-
-
-def decode_embedding(raw) -> np.ndarray:
-    vec = np.frombuffer(bytes(raw), dtype=np.float16).astype(np.float32)
-    norm = np.linalg.norm(vec)
-    return vec / norm if norm else vec
-
-
-@dataclass
-class ClaimRecord:
-    id: int
-    article_id: int
-    text: str
-    embedding: np.ndarray
-    speaker: str | None = None
-    speaker_kind: str | None = None
-    quantities: list = field(default_factory=list)
-    # Words around the claim that say what it is about: its article's headline (a fact-check's
-    # headline in evaluation). The lexical signals read it; its MiniLM vector is one ranking feature.
-    context: str = ""
-    # The matching embedding (:func:`match_vectors`); ``embedding`` is e5's (:func:`embed_texts`).
-    match_embedding: np.ndarray | None = None
-    context_embedding: np.ndarray | None = None
-    # When its source was published (the article's date): the same claim tends to circulate, and be
-    # checked, within days. Orders candidates only; never part of the pair score.
-    published: datetime.date | None = None
-
-
-@dataclass
-class Match:
-    claim_id: int
-    score: float
-    kind: str
-    lexical: float
-    semantic: float
-    reason: str = ""
-
-
-def _dice(a: list[str], b: list[str]) -> float:
-    ca, cb = Counter(a), Counter(b)
-    total = sum(ca.values()) + sum(cb.values())
-    if not total:
-        return 0.0
-    return 2 * sum((ca & cb).values()) / total
-
-
-def numbers_disagree(a: list, b: list, *, same_unit_only: bool = False) -> bool:
-    """True when both claims state quantities and they do not agree.
-
-    Quantities of a unit both claims count must have the same values; with no unit in common the
-    value sets must overlap (unless ``same_unit_only``).
-    """
-    if not a or not b:
-        return False
-    by_unit_a = defaultdict(set)
-    by_unit_b = defaultdict(set)
-    for q in a:
-        by_unit_a[q.get("unit") or ""].add(q.get("value"))
-    for q in b:
-        by_unit_b[q.get("unit") or ""].add(q.get("value"))
-    shared = (set(by_unit_a) & set(by_unit_b)) - {""}
-    if shared:
-        return any(by_unit_a[u] != by_unit_b[u] for u in shared)
-    if same_unit_only:
-        return False
-    values_a = {q.get("value") for q in a}
-    values_b = {q.get("value") for q in b}
-    return not (values_a & values_b)
-
-
-def _surname(name: str) -> str:
-    return name.split()[-1].lower() if name else ""
-
-
-def speakers_disagree(a: ClaimRecord, b: ClaimRecord) -> bool:
-    """Two named people, not the same person, each said to be the source."""
-    if a.speaker_kind != "person" or b.speaker_kind != "person" or not a.speaker or not b.speaker:
-        return False
-    return _surname(a.speaker).rstrip("y") != _surname(b.speaker).rstrip("y")
-
-
-# Words that say which way something moved, and negations. Two near-identical claims that move in
-# opposite directions ("rose" / "fell") or where only one is negated ("is safe" / "is not safe") say
-# opposite things: embeddings and word overlap barely notice, a fact-checker must.
-_UP = frozenset("""rise rises rose risen rising increase increased increases increasing grow grows grew grown
-    growing gain gains gained climb climbs climbed jump jumps jumped soar soared surge surged up higher
-    more most doubled tripled raise raised raises boost boosted expand expanded""".split())
-_DOWN = frozenset("""fall falls fell fallen falling decrease decreased decreases decreasing decline declines
-    declined declining drop drops dropped dropping shrink shrinks shrank shrunk plunge plunged slump slumped
-    down lower less fewer least halved cut cuts reduce reduced reduces lowered""".split())
-_NEGATION = frozenset("""not no never none nobody nothing neither nor cannot can't don't doesn't didn't isn't
-    aren't wasn't weren't won't wouldn't shouldn't hasn't haven't hadn't n't""".split())
-
-
-def _words(text: str) -> set[str]:
-    return {w.replace("’", "'") for w in _TOKEN.findall(text.lower())}
-
-
-def directions_disagree(a: str, b: str) -> bool:
-    """One claim says something went up where the other says it went down."""
-    wa, wb = _words(a), _words(b)
-    up_a, down_a, up_b, down_b = bool(wa & _UP), bool(wa & _DOWN), bool(wb & _UP), bool(wb & _DOWN)
-    return (up_a and not down_a and down_b and not up_b) or (down_a and not up_a and up_b and not down_b)
-
-
-def negation_differs(a: str, b: str) -> bool:
-    """Exactly one of the two claims is negated."""
-    return bool(_words(a) & _NEGATION) != bool(_words(b) & _NEGATION)
-
-
-def _semantic(cosine: float) -> float:
-    return min(max((cosine - COS_FLOOR) / (COS_CEIL - COS_FLOOR), 0.0), 1.0)
-
-
-# Base features of a (new claim, stored candidate) pair; a name "a*b" in the scorer file is a product.
-FEATURES = ("cos", "cos_gap", "rank_e5", "mini", "mini_gap", "rank_mini", "mini_ctx", "mini_ctx_gap",
-            "cov_stored", "cov_new", "cov_new_own", "dice", "bm25_rel", "rank_lex", "date_near", "dated")
-COLUMN = {name: i for i, name in enumerate(FEATURES)}
-# Days without a date, in the index's day column.
-NO_DATE = np.iinfo(np.int32).min
-
-
-def _day(value: datetime.date | None) -> int:
-    return value.toordinal() if value else NO_DATE
-
-
-@lru_cache(maxsize=4)
-def load_scorer(path: str = str(SCORER_PATH)) -> dict:
-    """The learned pairwise scorer: feature names, standardisation, logistic weights, notes."""
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-def expand_features(base: np.ndarray, names) -> np.ndarray:
-    """Columns named in ``names`` (a base feature, or a product ``a*b`` of base features)."""
-    col = COLUMN
-    out = np.empty((base.shape[0], len(names)), dtype=np.float64)
-    for j, name in enumerate(names):
-        value = np.ones(base.shape[0])
-        for part in name.split("*"):
-            value = value * base[:, col[part]]
-        out[:, j] = value
-    return out
-
-
-def scorer_probability(base: np.ndarray, scorer: dict | None = None) -> np.ndarray:
-    """P(the stored claim covers the new one) for each row of base features, in [0, 1]."""
-    scorer = scorer or load_scorer()
-    x = (expand_features(base, scorer["features"]) - np.asarray(scorer["mean"])) / np.asarray(scorer["scale"])
-    if "hidden" in scorer:  # one tanh hidden layer
-        x = np.tanh(x @ np.asarray(scorer["hidden"]) + np.asarray(scorer["hidden_bias"]))
-    z = x @ np.asarray(scorer["weights"]) + scorer["bias"]
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-
-
-def classify(query: ClaimRecord, other: ClaimRecord, score: float,
-             cosine: float | None = None) -> tuple[str | None, str]:
-    """The kind of a match with this score (and e5 cosine), and why; ``None`` when it is no match."""
-    if score < RELATED_THRESHOLD:
-        return None, ""
-    if cosine is None:
-        cosine = float(np.dot(query.embedding, other.embedding))
-    near_same = score >= SAME_THRESHOLD - 0.15 and cosine >= SAME_MIN_COSINE - 0.03
-    if numbers_disagree(query.quantities, other.quantities, same_unit_only=not near_same):
-        return CONFLICT, "the numbers differ"
-    if near_same and speakers_disagree(query, other):
-        return CONFLICT, "the speakers differ"
-    if near_same and directions_disagree(query.text, other.text):
-        return CONFLICT, "one says up, the other down"
-    if near_same and negation_differs(query.text, other.text):
-        return CONFLICT, "only one of them is negated"
-    if score >= SAME_THRESHOLD and cosine >= SAME_MIN_COSINE:
-        if len(query.text.split()) < MIN_WORDS_FOR_SAME or len(other.text.split()) < MIN_WORDS_FOR_SAME:
-            return RELATED, "too short to carry a verdict over"
-        return SAME, "same assertion"
-    return RELATED, "same topic, different assertion"
 
 
 @dataclass
@@ -323,58 +36,6 @@ class Candidates:
     rows: np.ndarray
     features: np.ndarray
     bm25: np.ndarray
-
-
-@contextmanager
-def _graph_lock(path: Path):
-    """An exclusive lock beside the saved graph: one worker writes or reads the pair of files at a time."""
-    with open(path.with_name(path.name + ".lock"), "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-# The article id of a placeholder row: a claim the saved graph holds that has since been deleted.
-DELETED = -1
-# Past this share of deleted claims a saved graph is not worth its placeholders: it is rebuilt.
-MAX_DELETED_SHARE = 0.1
-
-
-def _read_saved_graph(path: Path):
-    """(claim ids of its rows, graph) saved at ``path``, read under the lock; ``None`` without one."""
-    if not path.exists():
-        return None
-    with _graph_lock(path):
-        try:
-            ids = np.load(path.with_name(path.name + ".ids.npy"), allow_pickle=False)
-        except (OSError, ValueError):
-            return None
-        ann = read_graph(str(path))
-    return (ids, ann) if ann is not None else None
-
-
-def _aligned(records, saved_ids: np.ndarray, ann):
-    """``records`` (ascending ids), with a placeholder row for each claim of the saved graph that has
-    been deleted since (a re-queued article), so that rows line up with the graph's and it can be
-    reused; placeholders are never matched. Gives up aligning (the graph is then rebuilt) where the
-    graph does not follow the stored order."""
-    records = iter(records)
-    pending = next(records, None)
-    for row, saved_id in enumerate(saved_ids.tolist()):
-        if pending is not None and pending.id == saved_id:
-            yield pending
-            pending = next(records, None)
-        elif pending is None or pending.id > saved_id:
-            vec = np.asarray(ann.get(np.uint64(row)), dtype=np.float32).reshape(-1)
-            yield ClaimRecord(id=saved_id, article_id=DELETED, text="", embedding=np.zeros_like(vec),
-                              match_embedding=vec)
-        else:
-            break
-    if pending is not None:
-        yield pending
-    yield from records
 
 
 class MatchIndex:
@@ -426,14 +87,14 @@ class MatchIndex:
         """
         index = cls(exact_limit=exact_limit, threads=threads)
         index.dense.deferred = True
-        saved = _read_saved_graph(Path(graph_path)) if graph_path else None
+        saved = read_saved_graph(Path(graph_path)) if graph_path else None
         align = False
         if saved and live_ids is not None:
             gone = ~np.isin(saved[0], np.asarray(live_ids, dtype=np.int64))
             if len(live_ids) <= index.dense.exact_limit or gone.mean() > MAX_DELETED_SHARE:
                 saved = None  # no graph needed, or one from too different a set of claims
             align = saved is not None and bool(gone.any())
-        index.add(_aligned(records, *saved) if align else records)
+        index.add(aligned(records, *saved) if align else records)
         index.dense.deferred = False
         if len(index) > index.dense.exact_limit:
             if not (saved and index._adopt(*saved)):
@@ -455,7 +116,7 @@ class MatchIndex:
             return False
         temps = []
         try:
-            with _graph_lock(path):
+            with graph_lock(path):
                 for suffix in (".tmp", ".ids.tmp.npy"):
                     fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=suffix)
                     os.close(fd)
@@ -474,7 +135,7 @@ class MatchIndex:
     def restore_graph(self, path: str | Path) -> bool:
         """Adopt the graph saved at ``path`` if it was built over this index's first claims (same ids,
         same vectors); ``False``, with nothing changed, for any other file or none."""
-        saved = _read_saved_graph(Path(path))
+        saved = read_saved_graph(Path(path))
         return bool(saved) and self._adopt(*saved)
 
     def _adopt(self, ids: np.ndarray, ann) -> bool:
@@ -518,7 +179,7 @@ class MatchIndex:
             [self._articles, np.fromiter((r.article_id for r in records), np.int64, len(records))])
         self._headline_row = np.concatenate(
             [self._headline_row, np.fromiter((self._headline(r) for r in records), np.int32, len(records))])
-        self._days = np.concatenate([self._days, np.fromiter((_day(r.published) for r in records), np.int32,
+        self._days = np.concatenate([self._days, np.fromiter((ordinal_day(r.published) for r in records), np.int32,
                                                              len(records))])
         for i, rec in enumerate(records):
             row = start + i
@@ -609,7 +270,7 @@ class MatchIndex:
             hit = lex_rows[pos] == rows
             bm25[hit] = lex_scores[pos[hit]]
         feats = self._features(tokens, rows, e5, mini, mini_ctx, bm25)
-        day, days = _day(query.published), self._days[rows].astype(np.int64)
+        day, days = ordinal_day(query.published), self._days[rows].astype(np.int64)
         dated = (days != NO_DATE) & (day != NO_DATE)
         feats[:, COLUMN["dated"]] = dated
         feats[dated, COLUMN["date_near"]] = 1.0 / (1.0 + np.abs(days[dated] - day) / 7.0)
@@ -706,7 +367,7 @@ class MatchIndex:
             if kind is None:
                 continue
             results.append(Match(other.id, round(s, 4), kind, round(float(cand.features[i, col["dice"]]), 4),
-                                 round(_semantic(float(cand.features[i, col["cos"]])), 4), reason))
+                                 round(semantic_scale(float(cand.features[i, col["cos"]])), 4), reason))
             if len(results) >= k:
                 break
         return results

@@ -1,4 +1,4 @@
-"""The two candidate generators behind :class:`claims.matching.MatchIndex`, sized for a million claims.
+"""The two candidate generators behind :class:`claims.nlp.matching.index.MatchIndex`, sized for a million claims.
 
 * :class:`DenseIndex`: cosine search over unit vectors. Vectors are kept once, as float16 rows of a
   growing matrix (768 bytes a claim). Up to ``exact_limit`` rows a search is an exact matrix product;

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-MODEL_PATH = Path(__file__).resolve().parent / "data" / "checkworthiness.npz"
+MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "checkworthiness.npz"
 THRESHOLD = 0.5
 # The desk's highlight threshold (CLAIMDESK_CHECKWORTHY_THRESHOLD overrides it): THRESHOLD is the
 # best F1 on debate sentences at a 50 % balance, but news is mostly not check-worthy and nearly every

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_TITLE = re.compile(r"^(mr|mrs|ms|miss|dr|prof|sir|dame|president|prime minister|minister|general|senator|"
-                    r"governor|mayor|councillor|chancellor|king|queen|prince|princess|pope)\.?\s+", re.I)
+from .titles import NAME_TITLE
 
 
 def fold(token: str) -> str:
@@ -25,7 +24,7 @@ def name_parts(name: str) -> list[str]:
     prev = None
     while prev != name:
         prev = name
-        name = _TITLE.sub("", name)
+        name = NAME_TITLE.sub("", name)
     return [p for p in re.split(r"[\s\-]+", name) if p]
 
 
