@@ -64,7 +64,7 @@ def pair_system(args) -> Decide:
 
 
 def cosine_system(args) -> Decide:
-    from claims.minilm import MiniLM
+    from claims.nlp.encoders.minilm import MiniLM
 
     encoder = MiniLM()
 

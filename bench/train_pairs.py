@@ -99,7 +99,7 @@ def split_mrpc() -> tuple[list[dict], list[dict]]:
 def checkthat_pairs(negatives: int) -> list[dict]:
     """CheckThat! 2022 2A train: (tweet, its verified claim) = 1; top MiniLM neighbours that are not = 0."""
     sys.path.insert(0, str(ROOT))
-    from claims.minilm import MiniLM
+    from claims.nlp.encoders.minilm import MiniLM
 
     targets = {}
     for line in open(CHECKTHAT / "targets.jsonl", encoding="utf-8"):
