@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.nlp.embeddings import embed_texts, match_vectors  # noqa: E402
+from claims.nlp.embeddings import embed_texts, match_vectors  # noqa: E402,F401  (embed_texts: e5 for other scripts)
 from claims.nlp.matching.features import clean_claim_text  # noqa: E402
 from claims.nlp.matching.index import METHODS, MatchIndex  # noqa: E402
 from claims.nlp.matching.records import ClaimRecord  # noqa: E402
@@ -159,12 +159,11 @@ def build_index(targets, cache_dir=None, dates=None) -> tuple[MatchIndex, list[s
     headline in the product), the fact-check's date (``dates``, by id) as its article's date."""
     dates = dates or {}
     texts = [text for _, text, _ in targets]
-    e5 = embed(texts, cache_dir)
     mini = embed(texts, cache_dir, "minilm")
     contexts = sorted({context for _, _, context in targets if context})
     context_vec = dict(zip(contexts, embed(contexts, cache_dir, "minilm")))
     index = MatchIndex()
-    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=text, embedding=e5[i], match_embedding=mini[i],
+    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=text, match_embedding=mini[i],
                           context=context, context_embedding=context_vec.get(context), published=dates.get(tid))
               for i, (tid, text, context) in enumerate(targets))
     return index, [tid for tid, _, _ in targets]
@@ -174,8 +173,8 @@ def query_records(queries, cache_dir=None) -> list[ClaimRecord]:
     """Each query as a new claim: the product cleans its text, then embeds it; the date a pasted tweet
     was posted is its article's date."""
     texts = [clean_claim_text(text) for _, text in queries]
-    e5, mini = embed(texts, cache_dir), embed(texts, cache_dir, "minilm")
-    return [ClaimRecord(id=-(i + 1), article_id=0, text=text, embedding=e5[i], match_embedding=mini[i],
+    mini = embed(texts, cache_dir, "minilm")
+    return [ClaimRecord(id=-(i + 1), article_id=0, text=text, match_embedding=mini[i],
                         published=signature_date(text))
             for i, (_, text) in enumerate(queries)]
 

@@ -6,7 +6,7 @@
 ``--pairs``: TSV with a header, ``label id1 id2 text1 text2`` (the MRPC format; label 1 = same). The
 systems:
 
-* ``pair``: the shipped pair model (``claims/pairmodel.py``) at its own ``same`` threshold;
+* ``pair``: the shipped pair model (``claims/nlp/matching/pairs.py``) at its own ``same`` threshold;
 * ``cosine``: the all-MiniLM-L6-v2 cosine baseline, its threshold tuned for F1 on ``--fit`` (MRPC
   train minus the dev split, written by ``bench/train_pairs.py``), like the README's table.
 
@@ -56,7 +56,7 @@ def metrics(labels: np.ndarray, predicted: np.ndarray) -> dict:
 
 
 def pair_system(args) -> Decide:
-    from claims.pairmodel import PairModel
+    from claims.nlp.matching.pairs import PairModel
 
     model = PairModel(threads=args.threads)
     print(f"pair model: threshold {model.threshold:.4f} ({model.meta['threshold_rule']})")

@@ -41,8 +41,8 @@ MODEL_FEATURES = list(FEATURES)
 # The pair model sees only what the two claims are (not the stored claim's headline, dates, or how
 # they rank among the candidates), so its probability means the same in an index of ten claims or of
 # a million: it sets the kind.
-PAIR_FEATURES = ["cos", "mini", "cov_stored", "cov_new_own", "dice", "cos*cov_stored", "mini*cov_new_own",
-                 "mini*mini", "cov_stored*cov_new_own"]
+PAIR_FEATURES = ["mini", "cov_stored", "cov_new_own", "dice", "mini*cov_stored", "mini*cov_new_own", "mini*mini",
+                 "cov_stored*cov_new_own"]
 
 
 def collect(index, target_ids, queries, records, qrels):

@@ -2,7 +2,7 @@
 
 Development time only: needs the training environment (``requirements/train.txt``, a separate venv
 with torch CPU), never the product's. The product runs the result with onnxruntime + tokenizers
-(``claims/pairmodel.py``).
+(``claims/nlp/matching/pairs.py``).
 
     .venv-train/bin/python bench/train_pairs.py [--epochs 3] [--lr 4e-5] [--batch 16]
         [--checkthat 0] [--out claims/data/pair_model] [--skip-train] [--init CHECKPOINT]
@@ -328,7 +328,7 @@ def export(best_dir: Path, out_dir: Path, dev: list[dict], args, data_note: str)
     from transformers import AutoModelForSequenceClassification
 
     sys.path.insert(0, str(ROOT))
-    from claims.pairmodel import pair_logits
+    from claims.nlp.matching.pairs import pair_logits
 
     model = AutoModelForSequenceClassification.from_pretrained(str(best_dir)).eval()
     tok = load_tokenizer(best_dir / "tokenizer.json")
@@ -360,7 +360,7 @@ def export(best_dir: Path, out_dir: Path, dev: list[dict], args, data_note: str)
         so = ort.SessionOptions()
         so.intra_op_num_threads = args.threads
         sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-        # Scored exactly as the product scores (claims/pairmodel.py): one run per pair, both orders.
+        # Scored exactly as the product scores (claims/nlp/matching/pairs.py): one run per pair, both orders.
         z2 = pair_logits(sess, tok, [(r["text1"], r["text2"]) for r in dev])
         both = [z2[:, 0], z2[:, 1]]
         scores[name] = both

@@ -194,14 +194,14 @@ def _with_matches(batch):
         yield item
 
 
-_RECORD_FIELDS = ("pk", "article_id", "text", "embedding", "match_embedding", "speaker__name", "speaker__kind",
+# Matching reads the MiniLM vector only (e5's stays in the row for check-worthiness).
+_RECORD_FIELDS = ("pk", "article_id", "text", "match_embedding", "speaker__name", "speaker__kind",
                   "quantities", "article__title", "article__headline_embedding", "article__published")
 
 
 def _record(row) -> ClaimRecord:
-    pk, article_id, text, emb, match, speaker, kind, quantities, title, headline, published = row
-    return ClaimRecord(id=pk, article_id=article_id, text=text, embedding=decode_embedding(emb),
-                       match_embedding=decode_embedding(match), speaker=speaker, speaker_kind=kind,
+    pk, article_id, text, match, speaker, kind, quantities, title, headline, published = row
+    return ClaimRecord(id=pk, article_id=article_id, text=text, match_embedding=decode_embedding(match), speaker=speaker, speaker_kind=kind,
                        quantities=quantities or [], context=title or "",
                        context_embedding=decode_embedding(headline) if headline is not None else None,
                        published=published)

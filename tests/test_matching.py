@@ -65,7 +65,7 @@ def test_matches_never_come_from_the_same_article(seed_index):
 
 
 def _record(rid, article, text, quantities=(), speaker=None, kind=None):
-    return ClaimRecord(id=rid, article_id=article, text=text, embedding=embed_texts([text])[0],
+    return ClaimRecord(id=rid, article_id=article, text=text,
                        match_embedding=match_vectors([text])[0], quantities=list(quantities), speaker=speaker,
                        speaker_kind=kind)
 
@@ -183,7 +183,7 @@ def test_tweet_signature_links_and_hashtags_are_cleaned():
 def test_a_claim_without_its_matching_embedding_is_refused_with_a_clear_error():
     index = MatchIndex()
     with pytest.raises(ValueError, match="no stored embedding"):
-        index.add([ClaimRecord(id=1, article_id=1, text="The bridge is closed.", embedding=embed_texts(["x"])[0])])
+        index.add([ClaimRecord(id=1, article_id=1, text="The bridge is closed.")])
     assert len(index) == 0
 
 

@@ -1,4 +1,4 @@
-"""The shipped pair model (claims/pairmodel.py, claims/data/pair_model/): plain Python, no database."""
+"""The shipped pair model (claims/nlp/matching/pairs.py, claims/data/pair_model/): plain Python, no database."""
 
 import json
 
@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("onnxruntime", reason="onnxruntime (requirements/base.txt) runs the pair model")
 
-from claims.pairmodel import MODEL_DIR, PairModel, shared_model  # noqa: E402
+from claims.nlp.matching.pairs import MODEL_DIR, PairModel, shared_model  # noqa: E402
 
 PARAPHRASES = [
     (

@@ -18,11 +18,14 @@ from .ann import DenseIndex, LexicalIndex, VectorStore
 from .features import COLUMN, FEATURES, NO_DATE, clean_claim_text, content_tokens, ordinal_day, semantic_scale
 from .graph import DELETED, MAX_DELETED_SHARE, aligned, graph_lock, read_saved_graph
 from .records import ClaimRecord, Match
-from .rules import RELATED_THRESHOLD, classify
+from .rules import RELATED_THRESHOLD, classify, pair_probabilities
 from .scorer import load_scorer, scorer_probability
 
 # Candidates taken from each ranking before scoring.
 CANDIDATES = 30
+# The cross-encoder reads the new claim with each of this many best-ranked candidates, when the scorer
+# suggests them: a new claim with no plausible earlier claim (most of them) costs it nothing.
+PAIR_JUDGED = 3
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +45,8 @@ class MatchIndex:
     """Every stored claim, searchable by MiniLM embedding (exact, then HNSW) and by BM25; grows with
     :meth:`add`.
 
-    Kept compactly for a million claims: float16 vectors (MiniLM, searched; e5, read for candidates
-    only; one headline vector per article), appendable postings, and per claim only its id, article,
+    Kept compactly for a million claims: float16 vectors (MiniLM, searched and compared; one headline
+    vector per article), appendable postings, and per claim only its id, article,
     text and (when present) speaker and quantities. A service feeds it from the database; a fresh
     index is rebuilt the same way.
     """
@@ -51,7 +54,6 @@ class MatchIndex:
     def __init__(self, *, exact_limit: int | None = None, threads: int = 0):
         kwargs = {} if exact_limit is None else {"exact_limit": exact_limit}
         self.dense = DenseIndex(EMBEDDING_DIM, threads=threads, **kwargs)
-        self.e5 = VectorStore(EMBEDDING_DIM)
         self.headlines = VectorStore(EMBEDDING_DIM)
         self.lexical = LexicalIndex()
         self._ids = np.zeros(0, dtype=np.int64)
@@ -170,7 +172,7 @@ class MatchIndex:
         return self._headline_of[rec.article_id]
 
     def _add_batch(self, records: list[ClaimRecord]):
-        missing = [r.id for r in records if r.match_embedding is None or r.embedding is None]
+        missing = [r.id for r in records if r.match_embedding is None]
         if missing:
             raise ValueError(f"claims {missing[:5]} have no stored embedding: embed them before indexing")
         start = len(self._texts)
@@ -195,7 +197,6 @@ class MatchIndex:
             self._row_of[rec.id] = row
             self._per_article[rec.article_id] += 1
             self.max_id = max(self.max_id, rec.id)
-        self.e5.add(np.stack([np.asarray(r.embedding, dtype=np.float32) for r in records]))
         self.dense.add(np.stack([np.asarray(r.match_embedding, dtype=np.float32) for r in records]))
 
     def get(self, claim_id: int) -> ClaimRecord:
@@ -207,7 +208,7 @@ class MatchIndex:
         speaker, kind, quantities = self._extra.get(row, (None, None, []))
         headline = int(self._headline_row[row])
         return ClaimRecord(id=int(self._ids[row]), article_id=int(self._articles[row]), text=self._texts[row],
-                           embedding=self.e5.vectors([row])[0], speaker=speaker, speaker_kind=kind,
+                           speaker=speaker, speaker_kind=kind,
                            quantities=quantities, context=self._contexts.get(row, ""),
                            match_embedding=self.dense.vectors([row])[0],
                            context_embedding=self.headlines.vectors([headline])[0] if headline >= 0 else None,
@@ -236,7 +237,7 @@ class MatchIndex:
         empty = Candidates(np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES))), np.zeros(0))
         if not n:
             return empty
-        if query.match_embedding is None or query.embedding is None:
+        if query.match_embedding is None:
             raise ValueError("the new claim has no embedding: embed it before matching")
         vec = np.asarray(query.match_embedding, dtype=np.float32)
         tokens = content_tokens(clean_claim_text(query.text))
@@ -258,7 +259,6 @@ class MatchIndex:
         if not len(rows):
             return empty
         mini = self.dense.vectors(rows) @ vec
-        e5 = self.e5.vectors(rows) @ np.asarray(query.embedding, dtype=np.float32)
         mini_ctx = mini.copy()
         headline = self._headline_row[rows]
         has = headline >= 0
@@ -269,15 +269,15 @@ class MatchIndex:
             pos = np.searchsorted(lex_rows, rows).clip(max=len(lex_rows) - 1)
             hit = lex_rows[pos] == rows
             bm25[hit] = lex_scores[pos[hit]]
-        feats = self._features(tokens, rows, e5, mini, mini_ctx, bm25)
+        feats = self._features(tokens, rows, mini, mini_ctx, bm25)
         day, days = ordinal_day(query.published), self._days[rows].astype(np.int64)
         dated = (days != NO_DATE) & (day != NO_DATE)
         feats[:, COLUMN["dated"]] = dated
         feats[dated, COLUMN["date_near"]] = 1.0 / (1.0 + np.abs(days[dated] - day) / 7.0)
         return Candidates(rows, feats, bm25)
 
-    def _features(self, tokens: list[str], rows: np.ndarray, e5: np.ndarray, mini: np.ndarray,
-                  mini_ctx: np.ndarray, bm25: np.ndarray) -> np.ndarray:
+    def _features(self, tokens: list[str], rows: np.ndarray, mini: np.ndarray, mini_ctx: np.ndarray,
+                  bm25: np.ndarray) -> np.ndarray:
         """Pair features of every candidate, vectorised over the candidates' stored term ids."""
         m = len(rows)
         col = COLUMN
@@ -316,11 +316,9 @@ class MatchIndex:
         feats[:, col["bm25_rel"]] = bm25 / bm25.max() if bm25.max() > 0 else 0.0
         order_lex = np.argsort(-bm25, kind="stable")
         feats[order_lex, col["rank_lex"]] = np.where(bm25[order_lex] > 0, 1.0 / (1.0 + np.arange(m)), 0.0)
-        for name, values in (("cos", e5), ("mini", mini), ("mini_ctx", mini_ctx)):
+        for name, values in (("mini", mini), ("mini_ctx", mini_ctx)):
             feats[:, col[name]] = values
-            if f"{name}_gap" in col:
-                feats[:, col[f"{name}_gap"]] = values - values.max()
-        feats[np.argsort(-e5, kind="stable"), col["rank_e5"]] = 1.0 / (1.0 + np.arange(m))
+            feats[:, col[f"{name}_gap"]] = values - values.max()
         feats[np.argsort(-mini, kind="stable"), col["rank_mini"]] = 1.0 / (1.0 + np.arange(m))
         return feats
 
@@ -348,29 +346,35 @@ class MatchIndex:
                _dense_rows=None) -> list[Match]:
         """The best matches for ``query`` among stored claims of other articles, best first.
 
-        Candidates are ordered by the ranking model; each keeps the pair model's probability as its
-        ``score`` and is returned only when that reaches ``RELATED_THRESHOLD``, with its kind.
+        Candidates are ordered by the ranking model. The scorer's pair model (does the stored claim
+        cover the new one?) suggests a candidate at ``RELATED_THRESHOLD``; the cross-encoder
+        (``claims.nlp.matching.pairs``, both claims read together) gives the ``PAIR_JUDGED`` best
+        suggested ones their probability of saying the same thing, which decides ``same``. A match's
+        ``score`` is the higher of the two probabilities.
         """
         cand, rank_score = self._scored(query, exclude_article=exclude_article, dense_rows=_dense_rows)
         if not len(cand.rows):
             return []
         scorer = load_scorer()
-        pair = scorer_probability(cand.features, scorer["pair"]) if "pair" in scorer else rank_score
+        cover = scorer_probability(cand.features, scorer["pair"]) if "pair" in scorer else rank_score
+        order = np.lexsort((self._ids[cand.rows], -rank_score))
+        judged = [i for i in order[:PAIR_JUDGED] if cover[i] >= RELATED_THRESHOLD]
+        same_prob = dict(zip(judged, pair_probabilities(
+            [(query.text, self._texts[int(cand.rows[i])]) for i in judged])))
         col = COLUMN
         results = []
-        for i in np.lexsort((self._ids[cand.rows], -rank_score)):
-            s = float(pair[i])
+        for rank, i in enumerate(order):
+            s, p = float(cover[i]), float(same_prob.get(i, 0.0))
             if s < RELATED_THRESHOLD:
                 continue
             other = self._record(int(cand.rows[i]))
-            kind, reason = classify(query, other, s, float(cand.features[i, col["cos"]]))
+            kind, reason = classify(query, other, p)
             if kind is None:
                 continue
-            results.append(Match(other.id, round(s, 4), kind, round(float(cand.features[i, col["dice"]]), 4),
-                                 round(semantic_scale(float(cand.features[i, col["cos"]])), 4), reason))
-            if len(results) >= k:
-                break
-        return results
+            results.append((-max(s, p), rank, Match(
+                other.id, round(max(s, p), 4), kind, round(float(cand.features[i, col["dice"]]), 4),
+                round(semantic_scale(float(cand.features[i, col["mini"]])), 4), reason)))
+        return [m for _, _, m in sorted(results, key=lambda r: r[:2])[:k]]
 
     def search_many(self, queries: list[ClaimRecord], *, k: int = 10,
                     exclude_article: int | None = None) -> list[list[Match]]:

@@ -13,14 +13,15 @@ class ClaimRecord:
     id: int
     article_id: int
     text: str
-    embedding: np.ndarray
+    # e5's vector (check-worthiness reads it at extraction); matching does not need it.
+    embedding: np.ndarray | None = None
     speaker: str | None = None
     speaker_kind: str | None = None
     quantities: list = field(default_factory=list)
     # Words around the claim that say what it is about: its article's headline (a fact-check's
     # headline in evaluation). The lexical signals read it; its MiniLM vector is one ranking feature.
     context: str = ""
-    # The matching embedding (:func:`match_vectors`); ``embedding`` is e5's (:func:`embed_texts`).
+    # The matching embedding (:func:`match_vectors`), searched and compared.
     match_embedding: np.ndarray | None = None
     context_embedding: np.ndarray | None = None
     # When its source was published (the article's date): the same claim tends to circulate, and be

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import numpy as np
-
 from .features import TOKEN
 from .records import ClaimRecord
 
-# Thresholds on the pair model's probability, read off the CheckThat! 2022 dev split: at 0.30, 82% of
-# gold pairs are suggested with 48 wrong suggestions over 199 queries; at 0.90, 54% of gold pairs pass
-# with 2 wrong ones (98% precision) before the cosine and conflict rules. The seed articles' three
-# near-identical pairs pass both.
+# Suggested at all: the scorer's "covers" probability at 0.30 (on the CheckThat! 2022 dev split it then
+# suggests 80 % of the gold pairs).
 RELATED_THRESHOLD = 0.30
-SAME_THRESHOLD = 0.90
-# ``same`` also needs the two claims' e5 cosine this high (0.80 on the ``semantic`` scale): the pair
-# model learned "this fact-check covers this tweet", looser than "these two claims say the same".
-SAME_MIN_COSINE = 0.936
+# ``same``: the cross-encoder's calibrated probability that the two claims say the same thing, at the
+# threshold chosen on the MRPC dev split (best F1 at precision ≥ 0.90; claims/data/pair_model/). Near
+# that (``NEAR_SAME``), a differing number, speaker, direction or negation makes a ``conflict``.
+NEAR_SAME = 0.50
 # A claim this short is too thin to carry a verdict over automatically.
 MIN_WORDS_FOR_SAME = 6
 
@@ -91,14 +87,24 @@ def negation_differs(a: str, b: str) -> bool:
     return bool(_words(a) & _NEGATION) != bool(_words(b) & _NEGATION)
 
 
-def classify(query: ClaimRecord, other: ClaimRecord, score: float,
-             cosine: float | None = None) -> tuple[str | None, str]:
-    """The kind of a match with this score (and e5 cosine), and why; ``None`` when it is no match."""
-    if score < RELATED_THRESHOLD:
-        return None, ""
-    if cosine is None:
-        cosine = float(np.dot(query.embedding, other.embedding))
-    near_same = score >= SAME_THRESHOLD - 0.15 and cosine >= SAME_MIN_COSINE - 0.03
+def same_threshold() -> float:
+    from .pairs import shared_model
+
+    return shared_model().threshold
+
+
+def pair_probabilities(pairs: list[tuple[str, str]]) -> list[float]:
+    """The cross-encoder's calibrated P(same) for each (new, stored) text pair."""
+    if not pairs:
+        return []
+    from .pairs import shared_model
+
+    return [float(p) for p in shared_model().probabilities(pairs)]
+
+
+def classify(query: ClaimRecord, other: ClaimRecord, same_prob: float) -> tuple[str | None, str]:
+    """The kind of a suggested match, and why, from the cross-encoder's P(same) and the two claims."""
+    near_same = same_prob >= NEAR_SAME
     if numbers_disagree(query.quantities, other.quantities, same_unit_only=not near_same):
         return CONFLICT, "the numbers differ"
     if near_same and speakers_disagree(query, other):
@@ -107,10 +113,8 @@ def classify(query: ClaimRecord, other: ClaimRecord, score: float,
         return CONFLICT, "one says up, the other down"
     if near_same and negation_differs(query.text, other.text):
         return CONFLICT, "only one of them is negated"
-    if score >= SAME_THRESHOLD and cosine >= SAME_MIN_COSINE:
+    if same_prob >= same_threshold():
         if len(query.text.split()) < MIN_WORDS_FOR_SAME or len(other.text.split()) < MIN_WORDS_FOR_SAME:
             return RELATED, "too short to carry a verdict over"
         return SAME, "same assertion"
     return RELATED, "same topic, different assertion"
-
-

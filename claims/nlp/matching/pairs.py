@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-MODEL_DIR = Path(__file__).resolve().parent / "data" / "pair_model"
+MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "pair_model"
 
 
 class PairModel:
