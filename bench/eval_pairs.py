@@ -1,16 +1,24 @@
 """Is it the same claim? Precision, recall and F1 of `same` on a file of sentence pairs.
 
-    .venv/bin/python bench/eval_pairs.py --pairs var/pairs/mrpc-dev.tsv [--system pair|cosine|all]
+    .venv/bin/python bench/eval_pairs.py --pairs var/pairs/mrpc-dev.tsv [--system product|pair|cosine|all]
         [--fit var/pairs/mrpc-fit.tsv] [--threads 1]
 
 ``--pairs``: TSV with a header, ``label id1 id2 text1 text2`` (the MRPC format; label 1 = same). The
 systems:
 
+* ``product`` (the default): the product's own decision, as the matching worker makes it. ONE
+  ``MatchIndex`` holds every pair's second sentence as a stored claim (each its own article, with its
+  quantities, so the numbers rule applies); each pair's first sentence is then searched as a new claim
+  (its own article) with ``MatchIndex.search``, all the other pairs' sentences being distractors.
+  Predicted ``same`` iff the partner comes back with kind ``same``; "suggested" iff the partner comes
+  back at all (any kind). No speakers (the pairs have no attribution), no headlines, no dates. The
+  cosine baseline is run first for comparison (its "suggested" is its ``same``: it has one threshold);
+  ms per pair is ``search`` time per new claim, vectors and spaCy computed beforehand as at extraction;
 * ``pair``: the shipped pair model (``claims/nlp/matching/pairs.py``) at its own ``same`` threshold;
 * ``cosine``: the all-MiniLM-L6-v2 cosine baseline, its threshold tuned for F1 on ``--fit`` (MRPC
   train minus the dev split, written by ``bench/train_pairs.py``), like the README's table.
 
-Each system is one ``decide(pairs) -> bool array`` made by a factory in ``SYSTEMS``: to measure the
+Each other system is one ``decide(pairs) -> bool array`` made by a factory in ``SYSTEMS``: to measure the
 product's full matching decision, add a factory there and pass its name to ``--system``. Prints
 precision, recall, F1, accuracy and ms per pair (pairs scored in batches of ``--batch``, 5 by default,
 as for the few best candidates of a new claim); the last line is ``F1 <f1> precision <p> recall <r>``
@@ -80,7 +88,48 @@ def cosine_system(args) -> Decide:
     return lambda pairs: cosines(pairs) >= threshold
 
 
+def claim_records(texts: list[str], first_id: int) -> list:
+    """Stored/new claims as the product keeps them: MiniLM vector and quantities (spaCy over the whole
+    sentence); claim ``first_id + i`` in article ``first_id + i``."""
+    from claims.nlp.embeddings import match_vectors
+    from claims.nlp.loaders import get_nlp
+    from claims.nlp.matching.records import ClaimRecord
+    from claims.nlp.quantities import extract_quantities
+
+    docs = get_nlp().pipe(texts, batch_size=64)
+    return [ClaimRecord(id=first_id + i, article_id=first_id + i, text=t, match_embedding=v,
+                        quantities=extract_quantities(doc[:]))
+            for i, (t, v, doc) in enumerate(zip(texts, match_vectors(texts), docs))]
+
+
+def product_run(args, pairs: Pairs) -> tuple[np.ndarray, np.ndarray, float]:
+    """(predicted same, suggested at all, ms of search per new claim) from the product's matching."""
+    from claims.nlp.matching.index import MatchIndex
+    from claims.nlp.matching.rules import SAME, same_threshold
+
+    start = time.perf_counter()
+    n = len(pairs)
+    stored = claim_records([b for _, b in pairs], 1)
+    new = claim_records([a for a, _ in pairs], n + 1)
+    index = MatchIndex()
+    index.add(stored)
+    print(f"product: {n} stored claims indexed, {n} new claims ({(time.perf_counter() - start):.1f} s for vectors, "
+          f"spaCy and index); same at P(same) >= {same_threshold():.4f}")
+    index.search(new[0], exclude_article=new[0].article_id)  # warm up (loads the scorer and the pair model)
+    same, suggested = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    start = time.perf_counter()
+    for i, rec in enumerate(new):
+        partner = stored[i].id
+        for m in index.search(rec, exclude_article=rec.article_id):
+            if m.claim_id == partner:
+                suggested[i] = True
+                same[i] = m.kind == SAME
+    return same, suggested, (time.perf_counter() - start) * 1000 / n
+
+
 SYSTEMS: dict[str, Callable[[argparse.Namespace], Decide]] = {"cosine": cosine_system, "pair": pair_system}
+# Systems that run on the whole file at once (an index of all pairs), not pair by pair.
+RUNS = {"product": product_run}
 
 
 def evaluate(decide: Decide, pairs: Pairs, labels: np.ndarray, batch: int) -> tuple[dict, float]:
@@ -95,7 +144,10 @@ def evaluate(decide: Decide, pairs: Pairs, labels: np.ndarray, batch: int) -> tu
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pairs", type=Path, required=True)
-    ap.add_argument("--system", default="all", choices=[*SYSTEMS, "all"])
+    ap.add_argument("--system", default="product", choices=[*RUNS, *SYSTEMS, "all"],
+                    help="product (default; also runs the cosine baseline first), pair, cosine, or all")
+    ap.add_argument("--no-baseline", action="store_true", help="product alone (the cosine baseline's "
+                    "threshold takes minutes to tune on two cores)")
     ap.add_argument("--fit", type=Path, default=ROOT / "var/pairs/mrpc-fit.tsv",
                     help="pairs the cosine threshold is tuned on (never the evaluated ones)")
     ap.add_argument("--batch", type=int, default=5)
@@ -103,13 +155,22 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     pairs, labels = read_pairs(args.pairs)
     print(f"{args.pairs}: {len(pairs)} pairs, {labels.mean():.3f} same")
-    names = list(SYSTEMS) if args.system == "all" else [args.system]
+    names = {"all": [*SYSTEMS, *RUNS], "product": ["product"] if args.no_baseline else ["cosine", "product"]}.get(args.system, [args.system])
     m = None
     for name in names:
-        m, ms = evaluate(SYSTEMS[name](args), pairs, labels, args.batch)
+        if name in RUNS:
+            same, suggested, ms = RUNS[name](args, pairs)
+            m = metrics(labels, same)
+            extra = f" suggested {suggested[labels == 1].mean():.4f} of true pairs"
+            unit = "ms/new claim (search among all stored)"
+        else:
+            decide = SYSTEMS[name](args)
+            m, ms = evaluate(decide, pairs, labels, args.batch)
+            extra = f" suggested {m['recall']:.4f} of true pairs (= recall: one threshold)"
+            unit = f"ms/pair (batches of {args.batch})"
         print(f"{name:8s} precision {m['precision']:.4f} recall {m['recall']:.4f} F1 {m['f1']:.4f} "
-              f"accuracy {m['accuracy']:.4f} (tp {m['tp']} fp {m['fp']} fn {m['fn']}) {ms:.2f} ms/pair "
-              f"(batches of {args.batch}, {args.threads} thread{'s' if args.threads > 1 else ''})")
+              f"accuracy {m['accuracy']:.4f} (tp {m['tp']} fp {m['fp']} fn {m['fn']}){extra}; {ms:.2f} {unit}, "
+              f"{args.threads} thread{'s' if args.threads > 1 else ''}")
     print(f"F1 {m['f1']:.4f} precision {m['precision']:.4f} recall {m['recall']:.4f}")
     return 0
 

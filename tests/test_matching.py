@@ -52,6 +52,28 @@ def test_near_identical_seed_sentences_match_same(seed_index, fragment, earlier_
     assert 0 <= match.score <= 1
 
 
+SEED_SAME = [
+    ("A visit by Xi to Russia would be a major event", "A visit by Mr Xi to Russia would be a major event"),
+    ("Wagner assault units are advancing", "assault units are advancing from several directions"),
+    ("is planning to seek the arrests of Russian officials", "approve arrest warrants against Russian individuals"),
+]
+
+
+def test_seed_same_pairs_are_exactly_the_shared_claims_and_first(seed_index):
+    """Issue 14: across every claim of the second seed article, `same` comes out for these three
+    pairs only (the claims both outlets report), each as its claim's first match."""
+    index, _, second = seed_index
+    text_of = {r.id: r.text for r in index.records}
+    found = []
+    for rec in second:
+        for rank, m in enumerate(index.search(rec, exclude_article=rec.article_id)):
+            if m.kind == SAME:
+                found.append((rec.text, text_of[m.claim_id], rank))
+    assert len(found) == len(SEED_SAME), found
+    for fragment, earlier_fragment in SEED_SAME:
+        assert any(fragment in new and earlier_fragment in old and rank == 0 for new, old, rank in found), fragment
+
+
 def test_unrelated_claim_gets_no_same_match(seed_index):
     index, _, second = seed_index
     query = next(r for r in second if "Bakhmut municipal officials" in r.text)
