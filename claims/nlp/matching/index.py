@@ -368,7 +368,7 @@ class MatchIndex:
             if s < RELATED_THRESHOLD:
                 continue
             other = self._record(int(cand.rows[i]))
-            kind, reason = classify(query, other, p)
+            kind, reason = classify(query, other, p, s)
             if kind is None:
                 continue
             results.append((-max(s, p), rank, Match(

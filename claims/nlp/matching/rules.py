@@ -15,6 +15,14 @@ RELATED_THRESHOLD = 0.30
 # threshold chosen on the MRPC dev split (best F1 at precision ≥ 0.90; claims/data/pair_model/). Near
 # that (``NEAR_SAME``), a differing number, speaker, direction or negation makes a ``conflict``.
 NEAR_SAME = 0.50
+# Numbers and speakers are checked also when the scorer is this sure the earlier claim covers the new
+# one (two people saying nearly the same words are not the same claim, but the desk must see the
+# speakers differ); directions and negation only from NEAR_SAME ("declined to comment" / "did not
+# comment" is one claim).
+NEAR_COVER = 0.90
+# A number that differs only makes a conflict of a pair this close (below it, two claims of one story
+# that count the same kind of thing, people or children, are just related).
+NUMBERS_COVER = 0.50
 # A claim this short is too thin to carry a verdict over automatically.
 MIN_WORDS_FOR_SAME = 6
 
@@ -102,12 +110,16 @@ def pair_probabilities(pairs: list[tuple[str, str]]) -> list[float]:
     return [float(p) for p in shared_model().probabilities(pairs)]
 
 
-def classify(query: ClaimRecord, other: ClaimRecord, same_prob: float) -> tuple[str | None, str]:
-    """The kind of a suggested match, and why, from the cross-encoder's P(same) and the two claims."""
+def classify(query: ClaimRecord, other: ClaimRecord, same_prob: float,
+             cover: float = 0.0) -> tuple[str | None, str]:
+    """The kind of a suggested match, and why, from the cross-encoder's P(same), the scorer's P(covers)
+    and the two claims."""
     near_same = same_prob >= NEAR_SAME
-    if numbers_disagree(query.quantities, other.quantities, same_unit_only=not near_same):
+    near = near_same or cover >= NEAR_COVER
+    if (near or cover >= NUMBERS_COVER) and numbers_disagree(query.quantities, other.quantities,
+                                                             same_unit_only=not near):
         return CONFLICT, "the numbers differ"
-    if near_same and speakers_disagree(query, other):
+    if near and speakers_disagree(query, other):
         return CONFLICT, "the speakers differ"
     if near_same and directions_disagree(query.text, other.text):
         return CONFLICT, "one says up, the other down"
