@@ -3,11 +3,12 @@
 
     python bench/ingest.py [FILE ...] [--copies N]
 
-Defaults to the two seed articles (../shared/seeds) and the demo articles, each repeated --copies
-times with a unique line so none is a duplicate. Rows of the table:
+Defaults to the 84 PolNeAR dev articles (../shared/data/attribution/polnear/dev/text), once each;
+files given are repeated --copies times with a unique line so none is a duplicate. Rows of the table:
 
 - spaCy nlp.pipe        the English pipeline alone over the article bodies
-- models (spaCy + e5)   plus the sentence embeddings of the extracted claims: the raw model cost
+- models (spaCy + enc.) plus the sentence embeddings of the extracted claims (e5 for check-worthiness,
+                        MiniLM through ONNX Runtime for matching): the raw model cost
 - extraction            the product's extraction code (spaCy + rules + check-worthiness), no DB
 - whole pipeline        ingest, extract, embed, store and match each article through the services,
                         on a fresh database (SQLite in a temp folder unless DATABASE_URL is set)
@@ -24,9 +25,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+POLNEAR_DEV = ROOT.parent / "shared" / "data" / "attribution" / "polnear" / "dev" / "text"
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident memory of this process in MB: a worker's, models and index included."""
+    import resource
+
+    with open("/proc/self/statm") as fh:
+        current = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def load_texts(files, copies):
     if not files:
-        files = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt")) + sorted((ROOT / "claims" / "demo").glob("*.txt"))
+        return [p.read_text(encoding="utf-8") for p in sorted(POLNEAR_DEV.glob("*.txt"))]
     bases = [Path(f).read_text(encoding="utf-8") for f in files]
     texts = []
     for i in range(copies):
@@ -44,7 +57,7 @@ def timed(fn):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("files", nargs="*")
-    parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--copies", type=int, default=1)
     args = parser.parse_args()
 
     if "DATABASE_URL" not in os.environ:
@@ -75,7 +88,10 @@ def main():
     t_spacy, _ = timed(lambda: list(nlp.pipe(texts, batch_size=32)))
     t_extract, extractions = timed(lambda: extract_many([(t, None) for t in texts], embed=False))
     claim_texts = [c.text for e in extractions for c in e.claims]
-    t_embed, _ = timed(lambda: (embed_texts(claim_texts), match_vectors(claim_texts)))
+    t_e5, _ = timed(lambda: embed_texts(claim_texts))
+    t_minilm, _ = timed(lambda: match_vectors(claim_texts))
+    t_embed = t_e5 + t_minilm
+    models_mb = rss_mb()[0]
 
     call_command("migrate", verbosity=0)
     services.matching_index_reset()
@@ -105,8 +121,13 @@ def main():
     for name, seconds in rows:
         print(f"| {name:<52} | {seconds:>8.2f} | {n / seconds:>10.2f} | {seconds / t_spacy:>8.2f} |")
     print()
-    print(f"ratio whole pipeline / spaCy alone: {t_pipe / t_spacy:.2f}; "
+    print(f"ratio whole pipeline / spaCy alone: {t_pipe / t_spacy:.2f} (speed {t_spacy / t_pipe:.2f}x spaCy's); "
           f"whole pipeline / raw model cost: {t_pipe / (t_spacy + t_embed):.2f}")
+    per_claim = 1000 / max(len(claim_texts), 1)
+    print(f"encoders per claim: e5 {t_e5 * per_claim:.1f} ms, MiniLM (ONNX Runtime) {t_minilm * per_claim:.1f} ms")
+    current, peak = rss_mb()
+    print(f"worker memory (this process: models, then the index of {len(claim_texts)} claims): "
+          f"{models_mb:.0f} MB with the models loaded, {current:.0f} MB after the pipeline, peak {peak:.0f} MB")
 
 
 if __name__ == "__main__":
