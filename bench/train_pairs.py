@@ -213,17 +213,11 @@ def load_tokenizer(path: Path):
 
 
 def encode(tok, pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    encs = tok.encode_batch(pairs)
-    width = max(len(e.ids) for e in encs)
-    ids = np.zeros((len(encs), width), dtype=np.int64)
-    mask = np.zeros_like(ids)
-    types = np.zeros_like(ids)
-    for i, e in enumerate(encs):
-        n = len(e.ids)
-        ids[i, :n] = e.ids
-        mask[i, :n] = 1
-        types[i, :n] = e.type_ids
-    return ids, mask, types
+    """The product's own encoding of pairs (``claims.nlp.matching.pairs.encode``), as three arrays."""
+    from claims.nlp.matching.pairs import encode as encode_pairs
+
+    arrays = encode_pairs(tok, pairs)
+    return arrays["input_ids"], arrays["attention_mask"], arrays["token_type_ids"]
 
 
 # ---------------------------------------------------------------- training

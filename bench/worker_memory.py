@@ -34,19 +34,12 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import export  # noqa: E402  (bench/export.py: a fresh, migrated database)
+
 CLAIMS_PER_ARTICLE = 20
 DIM = 384
-
-
-def recreate(database_url: str) -> None:
-    import psycopg
-
-    base, _, name = database_url.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as db:
-        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        db.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True,
-                   env=dict(os.environ, DATABASE_URL=database_url))
 
 
 def fill(database_url: str, size: int, seed: int = 0) -> None:
@@ -163,7 +156,7 @@ def main(argv=None) -> int:
                CLAIMDESK_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="factcheck.settings")
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
-        recreate(args.database_url)
+        export._recreate(args.database_url)
         t = time.time()
         fill(args.database_url, size)
         filled = time.time() - t

@@ -45,6 +45,12 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
     return centred / np.sqrt(var + eps) * weight + bias
 
 
+def length_batches(ids: list[list[int]], batch_size: int) -> list[list[int]]:
+    """Row numbers in batches of similar token length (little padding), every row once."""
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    return [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
+
+
 class MiniLM:
     """Sentence encoder: ``encode(texts)`` gives unit-length float32 rows of 384."""
 
@@ -93,9 +99,7 @@ class MiniLM:
         if not texts:
             return out
         ids = [enc.ids for enc in self.tokenizer.encode_batch(texts)]
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start:start + self.batch_size]
+        for chunk in length_batches(ids, self.batch_size):
             out[chunk] = self._forward([ids[i] for i in chunk])
         return out
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .minilm import DIM, MAX_TOKENS, model_dir
+from .minilm import DIM, MAX_TOKENS, length_batches, model_dir
 from .onnx_bert import ensure_built
 
 DEFAULT_CACHE = Path(__file__).resolve().parents[3] / "var" / "models"
@@ -57,9 +57,7 @@ class OnnxMiniLM:
         if not texts:
             return out
         ids = [enc.ids for enc in self.tokenizer.encode_batch(texts)]
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start:start + self.batch_size]
+        for chunk in length_batches(ids, self.batch_size):
             length = max(len(ids[i]) for i in chunk)
             tokens = np.zeros((len(chunk), length), dtype=np.int64)
             mask = np.zeros((len(chunk), length), dtype=np.int64)
