@@ -114,6 +114,20 @@ def test_same_words_from_different_people_are_a_conflict():
     assert "speakers" in match.reason
 
 
+def test_a_speaker_known_only_by_role_does_not_disagree_with_a_named_one():
+    """The demo's mayor: "the mayor told journalists" in one article, "Mayor Ines Okafor said" in the other."""
+    index = MatchIndex()
+    index.add([_record(1, 1, "We cannot take any risk with people's lives. The bridge stays shut until every cable "
+                             "has been checked, Mayor Ines Okafor said.", speaker="Ines Okafor", kind="person")])
+    query = _record(2, 2, "The bridge stays shut until every cable has been checked. We cannot take any risk with "
+                          "people's lives, the mayor told journalists.", speaker="mayor", kind="person")
+    (match,) = index.search(query, exclude_article=2)
+    assert match.kind != CONFLICT, match.reason
+    named = _record(3, 3, query.text.replace("the mayor told", "Marta Leclerc told"), speaker="Marta Leclerc",
+                    kind="person")
+    assert index.search(named, exclude_article=3)[0].kind == CONFLICT
+
+
 def test_very_short_claims_are_never_same_automatically():
     index = MatchIndex()
     index.add([_record(1, 1, "The bridge is closed.")])

@@ -374,7 +374,9 @@ class MatchIndex:
             results.append((-max(s, p), rank, Match(
                 other.id, round(max(s, p), 4), kind, round(float(cand.features[i, col["dice"]]), 4),
                 round(semantic_scale(float(cand.features[i, col["mini"]])), 4), reason)))
-        return [m for _, _, m in sorted(results, key=lambda r: r[:2])[:k]]
+            if len(results) >= k:  # the k best-ranked suggestions, then shown by score
+                break
+        return [m for _, _, m in sorted(results, key=lambda r: r[:2])]
 
     def search_many(self, queries: list[ClaimRecord], *, k: int = 10,
                     exclude_article: int | None = None) -> list[list[Match]]:

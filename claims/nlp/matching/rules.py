@@ -60,8 +60,14 @@ def _surname(name: str) -> str:
 
 
 def speakers_disagree(a: ClaimRecord, b: ClaimRecord) -> bool:
-    """Two named people, not the same person, each said to be the source."""
+    """Two named people, not the same person, each said to be the source.
+
+    A speaker known only by a role ("mayor", "the minister": lower case, as extraction keeps a
+    description) may be either named person, so it never disagrees.
+    """
     if a.speaker_kind != "person" or b.speaker_kind != "person" or not a.speaker or not b.speaker:
+        return False
+    if not (a.speaker[:1].isupper() and b.speaker[:1].isupper()):
         return False
     return _surname(a.speaker).rstrip("y") != _surname(b.speaker).rstrip("y")
 
