@@ -350,3 +350,24 @@ def test_a_graph_that_cannot_be_saved_leaves_a_working_index_and_no_temporary_fi
     query = dataclasses.replace(forty_records[35], id=999, article_id=999)
     assert index.dense.approximate and index.rank(query, k=1, method="minilm")[0][0] == 36
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.usearch.lock"]
+
+
+def test_the_cross_encoder_loads_after_an_hnsw_graph_was_built():
+    """A worker past 50k claims builds its graph before its first `same` decision loads ONNX Runtime;
+    importing onnxruntime after usearch crashed the process (segfault), so it runs in a fresh one."""
+    import subprocess
+    import sys
+
+    code = """
+import numpy as np
+from claims.nlp.matching.ann import DenseIndex
+rng = np.random.default_rng(0)
+index = DenseIndex(384, exact_limit=100)
+index.add((rng.normal(size=(500, 384)) / 20).astype(np.float32))
+assert index.approximate
+from claims.nlp.matching.pairs import shared_model
+print(round(float(shared_model().probabilities([("The bridge is shut.", "The bridge is closed.")])[0]), 2))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert 0.0 <= float(done.stdout.strip()) <= 1.0

@@ -24,7 +24,7 @@ EXACT_LIMIT = 50_000
 
 def read_graph(path: str):
     """A saved usearch graph, or ``None`` when the file is missing, truncated or not one."""
-    from usearch.index import Index
+    from .runtime_order import Index
 
     try:
         return Index.restore(path)
@@ -133,7 +133,7 @@ class DenseIndex(VectorStore):
 
     def build(self):
         """(Re)build the HNSW graph from the stored vectors, in one multi-threaded pass."""
-        from usearch.index import Index
+        from .runtime_order import Index
 
         ann = Index(ndim=self.dim, metric="cos", dtype="f16", connectivity=self.connectivity,
                     expansion_add=self.expansion_add, expansion_search=self.expansion_search)
@@ -179,7 +179,7 @@ class DenseIndex(VectorStore):
     def exact(self, vector: np.ndarray, k: int, *, threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Brute-force search (SIMD, no BLAS: numpy's threaded matrix-vector product stalls on a busy
         2-core machine); also the reference the ANN recall is measured against."""
-        from usearch.index import MetricKind, search
+        from .runtime_order import MetricKind, search
 
         k = min(k, self.n)
         if k <= 0:
