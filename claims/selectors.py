@@ -105,14 +105,38 @@ def claim_list(*, user=None, article_id=None, verdict=None, assignee=None, attri
     return qs
 
 
-def claim_list_page(*, user):
-    """``claim_list(user=)`` shaped for a page of ``ClaimSerializer``: the people it names joined (no
-    query per row for the proposer or publisher), no article join (a row shows the article's id),
-    no embeddings, and each claim's matches with the earlier claim's text and verdict in one query."""
-    return (claim_list(user=user).select_related(None)
-            .select_related("speaker", "assignee", "proposed_by", "published_by")
-            .defer("embedding", "match_embedding")
-            .prefetch_related(Prefetch("matches", queryset=_matches_shown())))
+# What a row of the claim list shows, as ``values()`` lookups: no model instances (building five per
+# row, the claim and the four people and speaker it names, was most of a page's time).
+CLAIM_ROW_VALUES = (
+    "id", "article_id", "text", "start", "end", "speaker__name", "speaker__kind", "attribution",
+    "checkworthiness", "checkworthiness_reasons", "quantities", "state", "verdict", "verdict_note",
+    "published_by__username", "published_at", "proposed_verdict", "proposed_rationale", "no_evidence_found",
+    "proposed_by__username", "proposed_at", "assignee__username", "due", "suggested_verdict",
+    "suggested_from_id", "needs_rereview",
+)
+MATCH_ROW_VALUES = ("id", "claim_id", "earlier_id", "score", "kind", "lexical", "semantic", "reason",
+                    "earlier__text", "earlier__verdict", "earlier__article_id")
+
+
+def claim_list_rows(qs):
+    """A filtered, ordered ``claim_list`` as rows (dicts of ``CLAIM_ROW_VALUES``, plus whatever
+    annotation the order uses, which the cursor reads), for ``ClaimSerializer.rows``."""
+    names = set(CLAIM_ROW_VALUES)
+    order_keys = [key.lstrip("-") for key in qs.query.order_by if isinstance(key, str)]
+    extra = [key for key in order_keys if key in qs.query.annotations and key not in names]
+    return qs.select_related(None).values(*CLAIM_ROW_VALUES, *extra)
+
+
+def match_rows(claim_ids) -> dict[int, list[dict]]:
+    """The matches of these claims, as rows of ``MATCH_ROW_VALUES`` by claim id, best score first
+    (ties by the earlier claim's id): one query."""
+    by_claim: dict[int, list[dict]] = {claim_id: [] for claim_id in claim_ids}
+    if by_claim:
+        for row in ClaimMatch.objects.filter(claim_id__in=list(by_claim)).order_by().values(*MATCH_ROW_VALUES):
+            by_claim[row["claim_id"]].append(row)
+        for rows in by_claim.values():
+            rows.sort(key=lambda m: (-m["score"], m["earlier_id"]))
+    return by_claim
 
 
 def _overdue_q(now=None):

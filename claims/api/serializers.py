@@ -74,6 +74,47 @@ class ClaimSerializer(serializers.ModelSerializer):
         return [_match_serializer().to_representation(m) for m in matches]
 
 
+    @staticmethod
+    def rows(rows, matches_by_claim, *, now=None) -> list[dict]:
+        """A page of the claim list from ``selectors.claim_list_rows`` and ``selectors.match_rows``: the
+        same JSON as this serializer gives for the claims (``tests/test_api_rows.py`` compares the
+        two), written straight from the rows, which is several times faster than a field object per
+        cell on a page of 100 claims."""
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        when = _DATETIME.to_representation
+        published = Claim.State.PUBLISHED
+        out = []
+        for r in rows:
+            due = r["due"]
+            out.append({
+                "id": r["id"], "article": r["article_id"], "text": r["text"], "start": r["start"], "end": r["end"],
+                "speaker": r["speaker__name"], "speaker_kind": r["speaker__kind"], "attribution": r["attribution"],
+                "checkworthiness": float(r["checkworthiness"]),
+                "checkworthiness_reasons": r["checkworthiness_reasons"], "quantities": r["quantities"],
+                "state": r["state"], "verdict": r["verdict"], "verdict_note": r["verdict_note"],
+                "published_by": r["published_by__username"],
+                "published_at": when(r["published_at"]) if r["published_at"] is not None else None,
+                "proposed_verdict": r["proposed_verdict"], "proposed_rationale": r["proposed_rationale"],
+                "no_evidence_found": r["no_evidence_found"], "proposed_by": r["proposed_by__username"],
+                "proposed_at": when(r["proposed_at"]) if r["proposed_at"] is not None else None,
+                "assignee": r["assignee__username"], "due": when(due) if due is not None else None,
+                "overdue": bool(due and due < now and r["state"] != published),
+                "suggested_verdict": r["suggested_verdict"], "suggested_from": r["suggested_from_id"],
+                "needs_rereview": r["needs_rereview"],
+                "matches": [{
+                    "id": m["id"], "claim": m["earlier_id"], "score": float(m["score"]), "kind": m["kind"],
+                    "lexical": float(m["lexical"]), "semantic": float(m["semantic"]), "reason": m["reason"],
+                    "text": m["earlier__text"], "verdict": m["earlier__verdict"], "article": m["earlier__article_id"],
+                } for m in matches_by_claim.get(r["id"], ())],
+            })
+        return out
+
+
+_DATETIME = serializers.DateTimeField()
+
+
 class ClaimDetailSerializer(ClaimSerializer):
     evidence = EvidenceSerializer(many=True, read_only=True)
     comments = CommentSerializer(many=True, read_only=True)

@@ -143,7 +143,12 @@ class ClaimList(generics.ListAPIView):
     pagination_class = DeskCursorPagination
 
     def get_queryset(self):
-        return selectors.claim_list_page(user=self.request.user)
+        return selectors.claim_list(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(selectors.claim_list_rows(self.filter_queryset(self.get_queryset())))
+        matches = selectors.match_rows([row["id"] for row in page])
+        return self.get_paginated_response(ClaimSerializer.rows(page, matches))
 
 
 claim_list = ClaimList.as_view()
