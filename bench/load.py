@@ -9,7 +9,8 @@ every other claim, a published verdict on every fifth, whose assign/propose/appr
 written to the audit chain), creates ``--reviewers`` reviewers and ``--editors`` editors with API
 tokens, assigns each reviewer ``--queue`` claims with due dates (audited), collects static files and
 starts gunicorn as the README's "Serving in production" says (``CLAIMDESK_ENV=production``, DEBUG
-off, behind a TLS proxy: the client sends ``X-Forwarded-Proto: https``) on a free 127.0.0.1 port. Then
+off, behind a TLS proxy: the client sends ``X-Forwarded-Proto: https``) on a free 127.0.0.1 port, and
+warms its workers (a few rounds of the read paths, untimed: the table is the steady state). Then
 locust runs ``bench/load_desk.py`` headless for ``--duration`` seconds (the mix and think time are
 described there) and this prints, per request type: count, requests per second, p50/p95/p99 in
 milliseconds and errors, and a total line. ``--explain`` then sends one request of each type
@@ -165,7 +166,7 @@ def _serve(args, env):
     port = _free_port()
     server = subprocess.Popen(
         [str(bin_dir / "gunicorn"), "factcheck.wsgi", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
-         "--timeout", "60"], cwd=ROOT, env=env, stdout=open(OUT / "load-gunicorn.log", "w"), stderr=subprocess.STDOUT)
+         "--timeout", "60", *(["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads else [])], cwd=ROOT, env=env, stdout=open(OUT / "load-gunicorn.log", "w"), stderr=subprocess.STDOUT)
     import requests
 
     deadline = time.monotonic() + 60
@@ -178,6 +179,23 @@ def _serve(args, env):
                 server.terminate()
                 raise SystemExit(f"gunicorn did not start: see {OUT / 'load-gunicorn.log'}") from None
             time.sleep(0.3)
+
+
+def _warm(base, plan, workers):
+    """Steady state, not a cold start: each gunicorn worker's first requests load code and fill
+    caches (URL resolver, DRF settings, the serializers' fields), a cost paid once per worker
+    process and not what a desk meets at 10 a.m. A few rounds of the read paths, concurrently so
+    that every worker serves some, before locust starts the clock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    account = plan["reviewers"][0]
+    headers = {"Authorization": f"Token {account['token']}", "X-Forwarded-Proto": "https"}
+    paths = ["/api/claims/?ordering=-id", "/api/claims/?assignee=me", f"/api/claims/{plan['first_claim']}/",
+             f"/api/claims/{plan['history'][0]}/audit/"]
+    with ThreadPoolExecutor(workers * 2) as pool:
+        list(pool.map(lambda path: requests.get(base + path, headers=headers, timeout=60), paths * workers * 3))
 
 
 def _percentile(values, q):
@@ -270,6 +288,8 @@ def main():
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="gunicorn gthread workers with this many threads each (default: sync workers)")
     parser.add_argument("--reviewers", type=int, default=40)
     parser.add_argument("--editors", type=int, default=10)
     parser.add_argument("--queue", type=int, default=100, help="claims assigned to each reviewer")
@@ -295,6 +315,7 @@ def main():
     env = _server_env(args)
     server, base = _serve(args, env)
     try:
+        _warm(base, plan, args.workers)
         Path(plan["samples"]).unlink(missing_ok=True)
         locust = subprocess.run(
             [str(Path(sys.executable).parent / "locust"), "-f", str(ROOT / "bench" / "load_desk.py"), "--headless",

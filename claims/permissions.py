@@ -47,6 +47,24 @@ _EDITORS_ONLY = {
 _ASSIGNEE_OR_EDITOR = (PROPOSE, COMMENT, DECIDE_MATCH, CORRECT)
 
 
+def with_roles(queryset, user_field: str):
+    """``queryset`` with, for the user at ``user_field``, one flag per desk role read in the same query
+    (``remember_role`` then spares ``user_role`` its groups query: one query less per API request)."""
+    from django.contrib.auth.models import Group
+    from django.db.models import Exists, OuterRef
+
+    return queryset.annotate(**{
+        f"_is_{role}": Exists(Group.objects.filter(user=OuterRef(user_field), name=role))
+        for role in (ROLE_EDITOR, ROLE_REVIEWER, ROLE_VIEWER)
+    })
+
+
+def remember_role(user, flags_from) -> None:
+    """Set what ``user_role`` would read from the groups, from an object of ``with_roles``."""
+    user._claimdesk_role = next(
+        (role for role in (ROLE_EDITOR, ROLE_REVIEWER, ROLE_VIEWER) if getattr(flags_from, f"_is_{role}")), None)
+
+
 def user_role(user) -> str | None:
     """The strongest desk role of ``user``: editor, reviewer, viewer, or None."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q
 
 from .errors import InvalidInput, NotFound
-from .models import Article, AuditRecord, Claim, ClaimMatch
+from .models import Article, AuditRecord, Claim, ClaimMatch, Comment, Evidence
 from .nlp.embeddings import decode_embedding
 from .nlp.matching.records import ClaimRecord
 
@@ -50,22 +50,6 @@ def _claim_get(qs, claim_id, user):
         return qs.get(pk=claim_id)
     except Claim.DoesNotExist:
         raise NotFound(f"no claim with id {claim_id}") from None
-
-
-def claim_get_page(*, claim_id, user=None) -> Claim:
-    """``claim_get`` with what a claim's page shows, in a fixed number of queries: the proposer and
-    publisher joined; matches (with the earlier claim), evidence and comments (with their people)
-    prefetched. Same access rule."""
-    qs = (Claim.objects.select_related("article", "speaker", "assignee", "proposed_by", "published_by")
-          .prefetch_related(Prefetch("matches", queryset=_matches_shown()), "evidence__added_by", "comments__author"))
-    return _claim_get(qs, claim_id, user)
-
-
-def _matches_shown():
-    """A claim's matches with just what a claim row shows of the earlier claim."""
-    return ClaimMatch.objects.select_related("earlier").only(
-        "id", "claim_id", "earlier_id", "score", "kind", "lexical", "semantic", "reason",
-        "earlier__text", "earlier__verdict", "earlier__article_id")
 
 
 def user_get_by_username(*, username) -> object:
@@ -125,6 +109,24 @@ def claim_list_rows(qs):
     order_keys = [key.lstrip("-") for key in qs.query.order_by if isinstance(key, str)]
     extra = [key for key in order_keys if key in qs.query.annotations and key not in names]
     return qs.select_related(None).values(*CLAIM_ROW_VALUES, *extra)
+
+
+def claim_page_rows(*, claim_id, user=None) -> dict:
+    """What a claim's page shows, as rows: the claim (``CLAIM_ROW_VALUES``), its ``matches``,
+    ``evidence`` and ``comments``, in four queries; ``NotFound`` as ``claim_get`` (same access rule)."""
+    claim_id = _as_int(claim_id, "claim id")
+    qs = Claim.objects.filter(pk=claim_id)
+    if user is not None:
+        qs = qs.visible_to(user)
+    row = qs.values(*CLAIM_ROW_VALUES).first()
+    if row is None:
+        raise NotFound(f"no claim with id {claim_id}")
+    row["matches"] = match_rows([claim_id])[claim_id]
+    row["evidence"] = list(Evidence.objects.filter(claim_id=claim_id).order_by("added_at", "id").values(
+        "id", "url", "title", "note", "added_by__username", "added_at"))
+    row["comments"] = list(Comment.objects.filter(claim_id=claim_id).order_by("created_at", "id").values(
+        "id", "author__username", "kind", "text", "created_at"))
+    return row
 
 
 def match_rows(claim_ids) -> dict[int, list[dict]]:

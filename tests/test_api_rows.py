@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims import selectors, workflow
-from claims.api.serializers import ClaimSerializer
+from claims.api.serializers import ClaimDetailSerializer, ClaimSerializer
 from claims.models import Claim, ClaimMatch
 
 from .factories import ArticleFactory, ClaimFactory, EditorFactory, ReviewerFactory, SpeakerFactory, publish_verdict
@@ -87,3 +87,28 @@ def test_the_queue_order_pages_through_rows_with_its_cursor():
     # earliest due first (the overdue claim, then the one due in two days), no due date last
     assert seen[:2] == [claims[2].pk, claims[3].pk]
     assert sorted(seen) == sorted(c.pk for c in Claim.objects.filter(assignee=reviewer))
+
+
+def test_a_claim_page_renders_exactly_as_the_detail_serializer_does():
+    reviewer, claims = _desk()
+    workflow.claim_comment(claim=claims[1], user=reviewer, text="Asked the council press office.")
+    for claim in claims:
+        instance = (Claim.objects.select_related("speaker", "assignee", "proposed_by", "published_by")
+                    .prefetch_related("matches__earlier", "evidence__added_by", "comments__author").get(pk=claim.pk))
+        expected = ClaimDetailSerializer(instance).data
+        got = ClaimDetailSerializer.row(selectors.claim_page_rows(claim_id=claim.pk, user=reviewer))
+        assert got == expected
+    assert got["matches"] and ClaimDetailSerializer.row(
+        selectors.claim_page_rows(claim_id=claims[1].pk))["comments"][-1]["text"] == "Asked the council press office."
+
+
+def test_a_claim_page_refuses_an_unknown_or_hidden_claim():
+    from claims.errors import NotFound
+
+    from .factories import UserFactory
+
+    claim = ClaimFactory()
+    with pytest.raises(NotFound, match=f"no claim with id {claim.pk + 1000}"):
+        selectors.claim_page_rows(claim_id=claim.pk + 1000)
+    with pytest.raises(NotFound):
+        selectors.claim_page_rows(claim_id=claim.pk, user=UserFactory())  # no desk role: sees nothing

@@ -122,6 +122,21 @@ class ClaimDetailSerializer(ClaimSerializer):
     class Meta(ClaimSerializer.Meta):
         fields = ClaimSerializer.Meta.fields + ["evidence", "comments"]
 
+    @staticmethod
+    def row(row, *, now=None) -> dict:
+        """A claim's page from ``selectors.claim_page_rows``: this serializer's JSON, from rows."""
+        when = _DATETIME.to_representation
+        data = ClaimSerializer.rows([row], {row["id"]: row["matches"]}, now=now)[0]
+        data["evidence"] = [{
+            "id": e["id"], "url": e["url"], "title": e["title"], "note": e["note"],
+            "added_by": e["added_by__username"], "added_at": when(e["added_at"]) if e["added_at"] else None,
+        } for e in row["evidence"]]
+        data["comments"] = [{
+            "id": c["id"], "author": c["author__username"], "kind": c["kind"], "text": c["text"],
+            "created_at": when(c["created_at"]) if c["created_at"] else None,
+        } for c in row["comments"]]
+        return data
+
 
 class ArticleSerializer(serializers.ModelSerializer):
     claims = serializers.SerializerMethodField()

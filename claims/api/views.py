@@ -163,14 +163,14 @@ def _claim(request, claim_id, action=None):
 
 
 def _detail(claim, code=status.HTTP_200_OK):
-    claim = selectors.claim_get_page(claim_id=claim.pk)  # re-read after the write; access was checked before it
-    return Response(ClaimDetailSerializer(claim).data, status=code)
+    row = selectors.claim_page_rows(claim_id=claim.pk)  # re-read after the write; access was checked before it
+    return Response(ClaimDetailSerializer.row(row), status=code)
 
 
 @extend_schema(parameters=[CLAIM_ID], responses={200: ClaimDetailSerializer, **errors(*READ, 404)})
 @api_view(["GET"])
 def claim_detail(request, claim_id):
-    return Response(ClaimDetailSerializer(selectors.claim_get_page(claim_id=claim_id, user=request.user)).data)
+    return Response(ClaimDetailSerializer.row(selectors.claim_page_rows(claim_id=claim_id, user=request.user)))
 
 
 @extend_schema(parameters=[CLAIM_ID], request=AssignInSerializer, responses={200: ClaimDetailSerializer, **errors(*READ, 404, 409)})
