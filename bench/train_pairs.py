@@ -322,7 +322,7 @@ def export(best_dir: Path, out_dir: Path, dev: list[dict], args, data_note: str)
     from transformers import AutoModelForSequenceClassification
 
     sys.path.insert(0, str(ROOT))
-    from claims.nlp.matching.pairs import pair_logits
+    from claims.nlp.matching.pairs import pair_logits, unsigned_weights
 
     model = AutoModelForSequenceClassification.from_pretrained(str(best_dir)).eval()
     tok = load_tokenizer(best_dir / "tokenizer.json")
@@ -353,8 +353,10 @@ def export(best_dir: Path, out_dir: Path, dev: list[dict], args, data_note: str)
     for name, path in variants.items():
         so = ort.SessionOptions()
         so.intra_op_num_threads = args.threads
-        sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-        # Scored exactly as the product scores (claims/nlp/matching/pairs.py): one run per pair, both orders.
+        # Loaded and scored exactly as the product does (claims/nlp/matching/pairs.py): int8 weights moved
+        # to uint8 (the same on every CPU), one run per pair, both orders.
+        graph = unsigned_weights(path) if name.startswith("int8") else str(path)
+        sess = ort.InferenceSession(graph, so, providers=["CPUExecutionProvider"])
         z2 = pair_logits(sess, tok, [(r["text1"], r["text2"]) for r in dev])
         both = [z2[:, 0], z2[:, 1]]
         scores[name] = both

@@ -45,7 +45,8 @@ class PairModel:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(path / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(unsigned_weights(path / "model.onnx"), options,
+                                           providers=["CPUExecutionProvider"])
         self._lock = threading.Lock()  # one run at a time per model (the session uses its own threads)
 
     def logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
@@ -60,6 +61,28 @@ class PairModel:
 
     def same(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         return self.probabilities(pairs) >= self.threshold
+
+
+def unsigned_weights(path) -> bytes:
+    """The int8 graph with its signed weights moved to unsigned ones: ``q + 128`` with zero point
+    ``zp + 128``, so every weight dequantizes to the same value. Why: ``quantize_dynamic`` writes
+    signed weights, and onnxruntime multiplies unsigned activations by signed weights with
+    ``VPMADDUBSW`` on CPUs without VNNI (AVX2 only, such as many AMD EPYC), whose 16-bit sums
+    saturate: there the shipped model's probabilities moved by up to 0.07 from the training-time
+    reference. Unsigned by unsigned has no saturating path, so the results are the same exact
+    integer arithmetic on every CPU (``tests/test_pairmodel.py`` checks the reference)."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    for node in model.graph.node:
+        if node.op_type == "MatMulInteger" and (len(node.input) < 4 or not node.input[3]):
+            raise ValueError(f"{path}: {node.name} has no weight zero point; cannot move its weights to uint8")
+    for i, tensor in enumerate(model.graph.initializer):
+        if tensor.data_type == onnx.TensorProto.INT8:
+            shifted = (numpy_helper.to_array(tensor).astype(np.int16) + 128).astype(np.uint8)
+            model.graph.initializer[i].CopyFrom(numpy_helper.from_array(shifted, tensor.name))
+    return model.SerializeToString()
 
 
 def encode(tokenizer, pairs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
