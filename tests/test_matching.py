@@ -144,6 +144,26 @@ def test_numbers_disagree_by_unit():
     assert not numbers_disagree(a, [{"value": 220.0, "unit": "soldier"}], same_unit_only=True)
 
 
+def test_one_claim_carrying_a_little_more_is_no_disagreement():
+    # "closed up $1.64, or 8.5 percent, at $20.85" / "rose $1.64 to close at $20.85": the shorter one
+    # leaves a number out, it does not state another one.
+    longer = [{"value": 1.64, "unit": "money"}, {"value": 8.5, "unit": "percent"}, {"value": 20.85, "unit": "money"}]
+    shorter = [{"value": 1.64, "unit": "money"}, {"value": 20.85, "unit": "money"}]
+    assert not numbers_disagree(longer, shorter) and not numbers_disagree(shorter, longer)
+    # ... but a number of the same unit that the other does not state is a disagreement
+    changed = [{"value": 1.64, "unit": "money"}, {"value": 21.85, "unit": "money"}]
+    assert numbers_disagree(longer, changed) and numbers_disagree(changed, shorter)
+
+
+def test_failing_and_refusing_read_as_negation():
+    from claims.nlp.matching.rules import negation_differs
+
+    assert not negation_differs("United paid penalties for failing to meet the targets.",
+                                "United paid penalties for not meeting the targets.")
+    assert not negation_differs("Carlson refused to recuse himself.", "Carlson said he would not recuse himself.")
+    assert negation_differs("Carlson refused to recuse himself.", "Carlson agreed to recuse himself.")
+
+
 @pytest.mark.parametrize("embed", [embed_texts, match_vectors])
 def test_embeddings_survive_compact_storage(embed):
     vec = embed(["The bridge is closed to traffic."])[0]

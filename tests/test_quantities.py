@@ -37,6 +37,12 @@ def test_percentages_and_money_have_their_own_units():
     assert {(4.2, "percent"), (4_500_000.0, "money")} <= units
 
 
+def test_per_cent_is_a_percentage_whatever_the_tagger_says():
+    # spaCy's small pipeline tags "8.5 per cent" here as MONEY (next to two prices)
+    units = _units("Shares of Smithfield rose $1.64 yesterday to close at $20.85, a rise of 8.5 per cent.")
+    assert (8.5, "percent") in units and (8.5, "money") not in units
+
+
 def test_durations_are_quantities_but_calendar_dates_are_not():
     units = _units("The deal, signed in 2022, was extended for 120 days in November and now for 60 days.")
     assert {(120.0, "day"), (60.0, "day")} <= units

@@ -13,6 +13,7 @@ _WORDS = {
     "dozen": 12, "dozens": 24, "hundred": 100, "hundreds": 200, "half": 0.5,
 }
 _SCALES = {"thousand": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12, "k": 1e3}
+_PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -103,7 +104,7 @@ def extract_quantities(span) -> list[dict]:
         if value is None:
             continue
         unit = ""
-        if ent.label_ == "PERCENT":
+        if ent.label_ == "PERCENT" or _PERCENT.search(ent.text):  # "8.5 per cent" is sometimes tagged MONEY
             unit = "percent"
         elif ent.label_ == "MONEY":
             unit = "money"

@@ -34,8 +34,10 @@ CONFLICT = "conflict"
 def numbers_disagree(a: list, b: list, *, same_unit_only: bool = False) -> bool:
     """True when both claims state quantities and they do not agree.
 
-    Quantities of a unit both claims count must have the same values; with no unit in common the
-    value sets must overlap (unless ``same_unit_only``).
+    Quantities of a unit both claims count must agree: the same values, or one claim's values all
+    among the other's (one side carrying a little more, "fell 8.5 percent to $20.85" against "fell
+    $1.64, or 8.5 percent, to $20.85", is not a disagreement); with no unit in common the value sets
+    must overlap (unless ``same_unit_only``).
     """
     if not a or not b:
         return False
@@ -47,7 +49,7 @@ def numbers_disagree(a: list, b: list, *, same_unit_only: bool = False) -> bool:
         by_unit_b[q.get("unit") or ""].add(q.get("value"))
     shared = (set(by_unit_a) & set(by_unit_b)) - {""}
     if shared:
-        return any(by_unit_a[u] != by_unit_b[u] for u in shared)
+        return any(not (by_unit_a[u] <= by_unit_b[u] or by_unit_b[u] <= by_unit_a[u]) for u in shared)
     if same_unit_only:
         return False
     values_a = {q.get("value") for q in a}
@@ -82,7 +84,8 @@ _DOWN = frozenset("""fall falls fell fallen falling decrease decreased decreases
     declined declining drop drops dropped dropping shrink shrinks shrank shrunk plunge plunged slump slumped
     down lower less fewer least halved cut cuts reduce reduced reduces lowered""".split())
 _NEGATION = frozenset("""not no never none nobody nothing neither nor cannot can't don't doesn't didn't isn't
-    aren't wasn't weren't won't wouldn't shouldn't hasn't haven't hadn't n't""".split())
+    aren't wasn't weren't won't wouldn't shouldn't hasn't haven't hadn't n't
+    fail fails failed failing refuse refuses refused refusing""".split())  # "failed to pay" = "did not pay"
 
 
 def _words(text: str) -> set[str]:
