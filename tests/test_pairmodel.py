@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("onnxruntime", reason="onnxruntime (requirements/base.txt) runs the pair model")
 
-from claims.nlp.matching.pairs import MODEL_DIR, PairModel, shared_model  # noqa: E402
+from claims.nlp.matching.pairs import MODEL_DIR, PairModel, canonical, model_bytes, shared_model  # noqa: E402
 
 PARAPHRASES = [
     (
@@ -48,7 +48,10 @@ def model():
 
 def test_shipped_files_and_metadata():
     meta = json.loads((MODEL_DIR / "pair_model.json").read_text())
-    assert (MODEL_DIR / "model.onnx").stat().st_size < 30e6  # int8
+    files = [MODEL_DIR / "model.onnx"] if (MODEL_DIR / "model.onnx").exists() else list(MODEL_DIR.glob("model.onnx.part-*"))
+    assert files and all(f.stat().st_size < 100e6 for f in files)  # each under a code host's file limit
+    assert sum(f.stat().st_size for f in files) < 130e6  # int8 (fp32 would be 438 MB)
+    assert meta["order"] in ("canonical", "both")
     assert 0.0 < meta["threshold_same"] < 1.0
     assert meta["dev"]["precision"] >= 0.88
     assert meta["max_len"] == 128 and meta["symmetric"] is True
@@ -67,7 +70,7 @@ def test_different_speaker_is_not_same(model):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "known weakness of the shipped model (3 epochs of MRPC, dev F1 0.86 at 0.5): a single changed number or "
+    "known weakness of the shipped model (all-mpnet-base-v2, 3 epochs of MRPC, dev F1 0.90 at 0.5; the MiniLM one before it had it too): a single changed number or "
     "an added 'not' still scores as the same claim; the matching rules (numbers of a shared unit, negation) "
     "must keep deciding those as conflicts. Flips to a pass when a stronger model ships."
 ))
@@ -113,3 +116,22 @@ def test_threads_do_not_change_the_result(model):
 
 def test_shared_model_is_loaded_once():
     assert shared_model() is shared_model()
+
+
+def test_model_parts_are_joined_in_numeric_order(tmp_path):
+    for k in (0, 1, 2, 10, 11):
+        (tmp_path / f"model.onnx.part-{k}").write_bytes(bytes([k]) * 3)
+    assert model_bytes(tmp_path) == b"".join(bytes([k]) * 3 for k in (0, 1, 2, 10, 11))
+    (tmp_path / "model.onnx").write_bytes(b"whole")
+    assert model_bytes(tmp_path) == b"whole"  # one file, when there is one
+
+
+def test_model_bytes_names_the_folder_when_nothing_is_there(tmp_path):
+    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
+        model_bytes(tmp_path)
+
+
+def test_canonical_order_does_not_depend_on_the_order_given():
+    a, b = PARAPHRASES[0]
+    assert canonical(a, b) == canonical(b, a)
+    assert canonical(a, a) == (a, a)

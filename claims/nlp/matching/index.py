@@ -24,8 +24,11 @@ from .scorer import load_scorer, scorer_probability
 # Candidates taken from each ranking before scoring.
 CANDIDATES = 30
 # The cross-encoder reads the new claim with each of this many best-ranked candidates, when the scorer
-# suggests them: a new claim with no plausible earlier claim (most of them) costs it nothing.
-PAIR_JUDGED = 3
+# suggests them: a new claim with no plausible earlier claim (most of them) costs it nothing. Two, not
+# three, since the cross-encoder is all-mpnet-base-v2 (about 40 ms a pair on one core): at 100,000
+# stored claims (bench/match.py) p50 86 ms against 118 with three; on MRPC dev the partner was the
+# best-ranked candidate every time, and the seed articles' matches are the same.
+PAIR_JUDGED = 2
 
 log = logging.getLogger(__name__)
 
