@@ -90,7 +90,7 @@ def test_batch_equals_single(model):
     pairs = PARAPHRASES + NEAR_MISSES
     batched = model.probabilities(pairs)
     single = np.array([model.probabilities([p])[0] for p in pairs])
-    # each pair is run alone (both orders), so its score does not depend on the others
+    # each pair is run alone, so its score does not depend on the others
     np.testing.assert_array_equal(batched, single)
 
 
