@@ -99,9 +99,10 @@ def unsigned_weights(path) -> bytes:
     from onnx import numpy_helper
 
     model = onnx.load_from_string(path) if isinstance(path, bytes) else onnx.load(str(path))
+    where = "the pair model" if isinstance(path, bytes) else path  # never the graph's bytes in a message
     for node in model.graph.node:
         if node.op_type == "MatMulInteger" and (len(node.input) < 4 or not node.input[3]):
-            raise ValueError(f"{path}: {node.name} has no weight zero point; cannot move its weights to uint8")
+            raise ValueError(f"{where}: {node.name} has no weight zero point; cannot move its weights to uint8")
     for i, tensor in enumerate(model.graph.initializer):
         if tensor.data_type == onnx.TensorProto.INT8:
             shifted = (numpy_helper.to_array(tensor).astype(np.int16) + 128).astype(np.uint8)
