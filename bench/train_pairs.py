@@ -420,22 +420,20 @@ def export(best_dir: Path, out_dir: Path, dev: list[dict], args, data_note: str)
         print(f"{name:18s} {args.order}: {fmt(metrics(labels, z >= 0))}  "
               f"max |logit - torch| {check:.4f}  size {path.stat().st_size / 1e6:.1f} MB")
 
-    def read(name):
-        """The logit the runtime computes: the canonical order's, or the mean of both orders."""
-        return scores[name]
-
-    a_fp, b_fp = fit_platt(read("fp32"), labels)
+    # scores[name]: the logit the runtime computes. Which int8 variant: the one whose logits stay closer
+    # to fp32's on dev (fidelity, not dev F1: less noise).
+    a_fp, b_fp = fit_platt(scores["fp32"], labels)
     drift = {n: float(np.abs(scores[n] - scores["fp32"]).mean()) for n in ("int8", "int8-per-channel")}
     for name in drift:
-        z = read(name)
+        z = scores[name]
         a, b = fit_platt(z, labels)
         t, m = best_threshold(labels, 1 / (1 + np.exp(-(a * z + b))), args.min_precision)
         print(f"{name:18s} mean |logit - fp32| {drift[name]:.4f}; threshold {t:.4f} at precision >= {args.min_precision}: {fmt(m)}")
     chosen = min(drift, key=drift.get)
-    z_fp = read("fp32")
+    z_fp = scores["fp32"]
     t_fp, m_fp = best_threshold(labels, 1 / (1 + np.exp(-(a_fp * z_fp + b_fp))), args.min_precision)
     print(f"{'fp32':18s} threshold {t_fp:.4f} at precision >= {args.min_precision}: {fmt(m_fp)}")
-    z = read(chosen)
+    z = scores[chosen]
     a, b = fit_platt(z, labels)
     probs = 1 / (1 + np.exp(-(a * z + b)))
     threshold, m = best_threshold(labels, probs, args.min_precision)
