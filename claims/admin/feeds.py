@@ -7,8 +7,9 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .. import permissions
+from .. import permissions, sources
 from ..errors import ClaimdeskError
+from ..ingestion import clean_url
 from ..models import Feed, Link
 from .access import DeskAccess
 
@@ -39,13 +40,13 @@ class FeedAdmin(DeskAccess, admin.ModelAdmin):
                     "progress", "last_error"]
     readonly_fields = ["url", "title", "active", "etag", "last_modified", "last_polled_at", "last_status",
                        "last_error", "items_seen", "items_ingested", "progress", "created_at"]
-    actions = ["poll_now"]
+    actions = ["poll_now", "pause", "resume", "remove"]
+    list_filter = ["active"]
     add_action = permissions.INGEST
-    action_rules = {"poll_now": permissions.INGEST}
+    action_rules = {"poll_now": permissions.INGEST, "pause": permissions.INGEST, "resume": permissions.INGEST,
+                    "remove": permissions.INGEST}
 
     def get_queryset(self, request):
-        from .. import sources
-
         return sources.feed_list_with_stats()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -72,8 +73,6 @@ class FeedAdmin(DeskAccess, admin.ModelAdmin):
         return _progress(feed.items_ingested, feed.items_failed, feed.items_seen)
 
     def save_model(self, request, obj, form, change):
-        from .. import sources
-
         if change:
             return
         feed, created = sources.feed_add(url=form.cleaned_data["url"], title=form.cleaned_data.get("title", ""),
@@ -88,15 +87,34 @@ class FeedAdmin(DeskAccess, admin.ModelAdmin):
 
     @admin.action(description="Poll the selected feeds now")
     def poll_now(self, request, queryset):
-        from .tasks import poll_feed
+        sent, paused = sources.feeds_poll_now(feed_ids=queryset.values_list("pk", flat=True), user=request.user)
+        messages.info(request, f"{sent} feed(s) sent for polling."
+                      + (f" {paused} paused feed(s) left alone: resume them first." if paused else ""))
 
-        for pk in queryset.values_list("pk", flat=True):
-            poll_feed.delay(pk)
-        messages.info(request, f"{queryset.count()} feed(s) sent for polling.")
+    @admin.action(description="Pause the selected feeds (no more polls)")
+    def pause(self, request, queryset):
+        n = sources.feeds_set_active(feed_ids=queryset.values_list("pk", flat=True), active=False, user=request.user)
+        messages.info(request, f"{n} feed(s) paused; their articles and links stay.")
+
+    @admin.action(description="Resume the selected feeds")
+    def resume(self, request, queryset):
+        n = sources.feeds_set_active(feed_ids=queryset.values_list("pk", flat=True), active=True, user=request.user)
+        messages.info(request, f"{n} feed(s) resumed; each is polled when next due.")
+
+    @admin.action(description="Remove the selected feeds (their articles, claims and links stay)")
+    def remove(self, request, queryset):
+        for pk in list(queryset.values_list("pk", flat=True)):
+            try:
+                kept = sources.feed_remove(feed_id=pk, user=request.user)
+            except ClaimdeskError as exc:
+                messages.error(request, exc.message)
+                continue
+            messages.info(request, f"Feed {kept['url']} removed; its {kept['links_kept']} link(s) and the articles "
+                                   "they brought in stay.")
 
 
 class LinkAddForm(forms.ModelForm):
-    urls = forms.CharField(label="links", widget=forms.Textarea(attrs={"rows": 6, "cols": 100}),
+    urls = forms.CharField(label="links", error_messages={"required": "give at least one link"}, widget=forms.Textarea(attrs={"rows": 6, "cols": 100}),
                            help_text="One web address per line; each page is fetched and ingested in the background.")
 
     class Meta:
@@ -104,15 +122,18 @@ class LinkAddForm(forms.ModelForm):
         fields = []
 
     def clean_urls(self):
-        from .ingestion import clean_url
-
+        # Checked here so that a bad address re-shows the form with the links as typed.
         urls = [u.strip() for u in self.cleaned_data["urls"].splitlines() if u.strip()]
-        try:
-            urls = [clean_url(u) for u in urls]
-        except ClaimdeskError as exc:
-            raise forms.ValidationError(exc.message) from None
         if not urls:
             raise forms.ValidationError("give at least one link")
+        problems = []
+        for n, url in enumerate(urls, 1):
+            try:
+                clean_url(url)
+            except ClaimdeskError as exc:
+                problems.append(f"line {n}: {exc.message}")
+        if problems:
+            raise forms.ValidationError(problems)
         return urls
 
 
@@ -124,6 +145,8 @@ class LinkAdmin(DeskAccess, admin.ModelAdmin):
     readonly_fields = ["url", "status", "error", "final_url", "article", "feed", "batch", "batch_progress",
                        "attempts", "created_at", "fetched_at"]
     add_action = permissions.INGEST
+    actions = ["retry"]
+    action_rules = {"retry": permissions.INGEST}
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -138,26 +161,27 @@ class LinkAdmin(DeskAccess, admin.ModelAdmin):
 
     @admin.display(description="import progress")
     def batch_progress(self, link):
-        from .. import sources
-
         if not link.batch:
             return "–"
         p = sources.link_progress(batch=link.batch)
         return _progress(p["done"], p["failed"], p["total"])
 
     def save_model(self, request, obj, form, change):
-        from .. import sources
-
         if change:
             return
-        batch = sources.new_batch()
-        links = [sources.link_add(url=u, user=request.user, batch=batch) for u in form.cleaned_data["urls"]]
-        obj.pk = links[0][0].pk
-        obj.__dict__.update({k: v for k, v in links[0][0].__dict__.items() if not k.startswith("_")})
-        request._link_batch = batch
-        known = sum(not created for _, created in links)
-        messages.info(request, f"{len(links) - known} link(s) queued for fetching"
-                      + (f", {known} already known" if known else "") + ".")
+        added = sources.links_add(urls=form.cleaned_data["urls"], user=request.user)
+        obj.pk = added.links[0].pk
+        obj.__dict__.update({k: v for k, v in added.links[0].__dict__.items() if not k.startswith("_")})
+        request._link_batch = added.batch
+        messages.info(request, f"{added.new} link(s) queued for fetching"
+                      + (f", {added.known} already known" if added.known else "") + ".")
+
+    @admin.action(description="Retry the selected links")
+    def retry(self, request, queryset):
+        selected = queryset.count()
+        n = sources.links_retry(link_ids=queryset.values_list("pk", flat=True), user=request.user)
+        messages.info(request, f"{n} failed link(s) queued for fetching again."
+                      + (f" {selected - n} not failed, left as they are." if selected > n else ""))
 
     def response_add(self, request, obj, post_url_continue=None):
         return HttpResponseRedirect(reverse("admin:claims_link_changelist")

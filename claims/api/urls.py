@@ -25,7 +25,11 @@ urlpatterns = [
     path("audit/", views.audit_export, name="api-audit"),
     path("feeds/", sources.feed_list, name="api-feeds"),
     path("feeds/<str:feed_id>/", sources.feed_detail, name="api-feed"),
+    path("feeds/<str:feed_id>/pause/", sources.feed_pause, name="api-feed-pause"),
+    path("feeds/<str:feed_id>/resume/", sources.feed_resume, name="api-feed-resume"),
+    path("links/", sources.link_list, name="api-links"),
     path("links/<str:link_id>/", sources.link_detail, name="api-link"),
+    path("links/<str:link_id>/retry/", sources.link_retry, name="api-link-retry"),
     path("export/<str:fmt>/", views.export, name="api-export"),
     path("reports/", reports.report, name="api-reports"),
 ]

@@ -1,0 +1,220 @@
+"""Issue 22's findings about getting articles in and reports out: the link and feed forms and actions of
+the admin, retrying links and pausing or removing feeds (admin and API), dates and HTML in pasted
+pages, the ClaimReview export without its public URL, the summary's limit, the demo's dates and
+``bench/eval_pairs.py`` on a fresh clone."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from claims import sources
+from claims.models import Article, AuditRecord, Claim, Feed, FeedItem, Link
+
+from .factories import ArticleFactory, ClaimFactory, EditorFactory, ReviewerFactory, ViewerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """What would reach the broker: links queued for fetching and feeds queued for a poll."""
+    out = {"links": [], "feeds": []}
+
+    def link_queue(*, link_id):
+        out["links"].append(link_id)
+        Link.objects.filter(pk=link_id, status=Link.Status.QUEUED).update(queued_at=timezone.now())
+        return ""
+
+    monkeypatch.setattr(sources, "link_queue", link_queue)
+    monkeypatch.setattr(sources, "_feed_queue", lambda feed_id: out["feeds"].append(feed_id))
+    return out
+
+
+def _messages(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def _action(client, model, action, pks):
+    return client.post(reverse(f"admin:claims_{model}_changelist"),
+                       {"action": action, "_selected_action": [str(pk) for pk in pks]}, follow=True)
+
+
+def _feed(url="https://news.example.org/feed.xml", **kwargs):
+    return Feed.objects.create(url=url, url_key=sources.web.url_key(url), **kwargs)
+
+
+def _link(url, **kwargs):
+    return Link.objects.create(url=url, url_key=sources.web.url_key(url), **kwargs)
+
+
+# --- 1. the admin's link and feed forms --------------------------------------------------------------
+
+
+def test_adding_links_in_the_admin_queues_each_and_says_so(client, sent, django_capture_on_commit_callbacks):
+    client.force_login(EditorFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:claims_link_add"),
+                               {"urls": "https://a.example.org/one\n\n  https://b.example.org/two  \n"}, follow=True)
+    assert response.status_code == 200
+    links = list(Link.objects.order_by("id"))
+    assert [link.url for link in links] == ["https://a.example.org/one", "https://b.example.org/two"]
+    assert sorted(sent["links"]) == [link.pk for link in links]
+    assert links[0].batch and links[0].batch == links[1].batch
+    assert "2 link(s) queued for fetching." in _messages(response)
+    assert response.redirect_chain[-1][0].endswith(f"?batch={links[0].batch}")
+
+
+def test_a_bad_link_is_refused_by_line_and_the_typed_links_are_shown_again(client, sent):
+    client.force_login(EditorFactory())
+    typed = "https://a.example.org/one\nnot a link\nftp://files.example.org/x"
+    response = client.post(reverse("admin:claims_link_add"), {"urls": typed})
+    assert response.status_code == 200  # the form again, not a redirect
+    page = response.content.decode()
+    assert "line 2: url must be an http(s) address, got &#x27;not a link&#x27;" in page
+    assert "line 3: url must be an http(s) address" in page
+    assert typed in page.replace("\r\n", "\n")  # nothing the editor typed is lost
+    assert not Link.objects.exists() and sent["links"] == []
+
+
+def test_an_empty_link_form_asks_for_a_link(client, sent):
+    client.force_login(EditorFactory())
+    response = client.post(reverse("admin:claims_link_add"), {"urls": "  \n "})
+    assert response.status_code == 200 and "give at least one link" in response.content.decode()
+
+
+def test_poll_now_queues_the_active_feeds_and_leaves_paused_ones(client, sent, django_capture_on_commit_callbacks):
+    client.force_login(EditorFactory())
+    on, off = _feed(), _feed("https://other.example.org/rss", active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _action(client, "feed", "poll_now", [on.pk, off.pk])
+    assert response.status_code == 200
+    assert sent["feeds"] == [on.pk]
+    assert "1 feed(s) sent for polling. 1 paused feed(s) left alone: resume them first." in _messages(response)
+
+
+# --- 2. retrying links; links in the API --------------------------------------------------------------
+
+
+def test_retry_requeues_only_failed_links_audited(client, sent, django_capture_on_commit_callbacks):
+    editor = EditorFactory()
+    failed = _link("https://a.example.org/x", status=Link.Status.FAILED, error="HTTP 503", attempts=3)
+    done = _link("https://a.example.org/y", status=Link.Status.DONE, article=ArticleFactory())
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _action(client, "link", "retry", [failed.pk, done.pk])
+    assert "1 failed link(s) queued for fetching again. 1 not failed, left as they are." in _messages(response)
+    failed.refresh_from_db()
+    done.refresh_from_db()
+    assert (failed.status, failed.error, failed.attempts) == (Link.Status.QUEUED, "", 0)
+    assert done.status == Link.Status.DONE and done.article_id
+    assert sent["links"] == [failed.pk]
+    record = AuditRecord.objects.get(action="link.retry")
+    assert (record.object_id, record.actor_username, record.door) == (str(failed.pk), editor.username, "admin")
+    assert record.changes["error"] == ["HTTP 503", ""]
+
+
+def test_reviewers_and_viewers_are_not_offered_retry(client):
+    link = _link("https://a.example.org/x", status=Link.Status.FAILED)
+    for user in (ReviewerFactory(), ViewerFactory()):
+        client.force_login(user)
+        page = client.get(reverse("admin:claims_link_changelist"))
+        assert page.status_code == 200 and 'value="retry"' not in page.content.decode()
+    with pytest.raises(Exception, match="only editors"):
+        sources.links_retry(link_ids=[link.pk], user=ReviewerFactory())
+
+
+def test_the_api_lists_links_for_every_role_with_filters(client):
+    feed = _feed()
+    failed = _link("https://a.example.org/x", status=Link.Status.FAILED, error="timeout", feed=feed, batch="b1")
+    _link("https://a.example.org/y", status=Link.Status.DONE)
+    client.force_login(ViewerFactory())
+    everything = client.get("/api/links/")
+    assert everything.status_code == 200 and everything.json()["count"] == 2
+    page = client.get("/api/links/?status=failed").json()
+    assert [row["id"] for row in page["results"]] == [failed.pk] and page["results"][0]["error"] == "timeout"
+    assert client.get(f"/api/links/?feed={feed.pk}").json()["count"] == 1
+    assert client.get("/api/links/?batch=b1").json()["count"] == 1
+    assert client.get(f"/api/links/{failed.pk}/").json()["status"] == "failed"
+    bad = client.get("/api/links/?status=lost")
+    assert bad.status_code == 400 and "status must be one of" in bad.json()["detail"]
+    assert client.get("/api/links/?feed=x").status_code == 400
+    client.logout()
+    assert client.get("/api/links/").status_code in (401, 403)
+
+
+def test_the_api_retries_a_failed_link_and_refuses_others(client, sent, django_capture_on_commit_callbacks):
+    failed = _link("https://a.example.org/x", status=Link.Status.FAILED, error="timeout")
+    done = _link("https://a.example.org/y", status=Link.Status.DONE)
+    client.force_login(ViewerFactory())
+    assert client.post(f"/api/links/{failed.pk}/retry/").status_code == 403
+    client.force_login(EditorFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/links/{failed.pk}/retry/")
+    assert response.status_code == 200 and response.json()["status"] == "queued"
+    assert sent["links"] == [failed.pk]
+    refused = client.post(f"/api/links/{done.pk}/retry/")
+    assert refused.status_code == 409 and "only a failed link is retried" in refused.json()["detail"]
+    assert client.post("/api/links/abc/retry/").status_code == 404
+
+
+# --- 3. pausing and removing feeds ----------------------------------------------------------------------
+
+
+def test_pause_and_resume_in_the_admin_audited_and_a_paused_feed_is_never_polled(client):
+    feed = _feed()
+    client.force_login(EditorFactory())
+    response = _action(client, "feed", "pause", [feed.pk])
+    assert "1 feed(s) paused; their articles and links stay." in _messages(response)
+    feed.refresh_from_db()
+    assert not feed.active
+    assert feed.pk not in sources.feeds_poll_due()
+    assert not sources.feed_poll(feed_id=feed.pk, force=True).polled
+    _action(client, "feed", "resume", [feed.pk])
+    feed.refresh_from_db()
+    assert feed.active and feed.pk in sources.feeds_poll_due()
+    assert list(AuditRecord.objects.filter(object_type="feed").order_by("id").values_list("action", flat=True)) \
+        == ["feed.pause", "feed.resume"]
+
+
+def test_removing_a_feed_keeps_its_links_articles_and_claims(client):
+    feed = _feed()
+    article = ArticleFactory()
+    ClaimFactory(article=article)
+    link = _link("https://news.example.org/story", status=Link.Status.DONE, article=article, feed=feed,
+                 batch=f"feed-{feed.pk}")
+    FeedItem.objects.create(feed=feed, key="k" * 64, guid="story", link=link)
+    client.force_login(EditorFactory())
+    response = _action(client, "feed", "remove", [feed.pk])
+    assert (f"Feed {feed.url} removed; its 1 link(s) and the articles they brought in stay."
+            in _messages(response))
+    assert not Feed.objects.exists() and not FeedItem.objects.exists()
+    link.refresh_from_db()
+    assert (link.feed_id, link.article_id, link.batch, link.status) == (None, article.pk, f"feed-{feed.pk}", "done")
+    assert Article.objects.filter(pk=article.pk).exists() and Claim.objects.filter(article=article).count() == 1
+    record = AuditRecord.objects.get(action="feed.remove")
+    assert record.object_id == str(feed.pk) and record.changes["url"] == [None, feed.url]
+    assert record.changes["links_kept"] == [None, 1]
+
+
+def test_a_feed_being_polled_is_not_removed(client):
+    feed = _feed(lease_owner="w1", lease_expires=timezone.now() + timezone.timedelta(minutes=5))
+    client.force_login(EditorFactory())
+    response = _action(client, "feed", "remove", [feed.pk])
+    assert f"feed {feed.pk} is being polled right now; remove it once the poll is done" in _messages(response)
+    assert Feed.objects.filter(pk=feed.pk).exists()
+
+
+def test_feeds_are_paused_resumed_and_removed_through_the_api_by_editors_only(client):
+    feed = _feed()
+    link = _link("https://news.example.org/story", feed=feed, status=Link.Status.DONE)
+    client.force_login(ViewerFactory())
+    assert client.post(f"/api/feeds/{feed.pk}/pause/").status_code == 403
+    assert client.delete(f"/api/feeds/{feed.pk}/").status_code == 403
+    client.force_login(EditorFactory())
+    assert client.post(f"/api/feeds/{feed.pk}/pause/").json()["active"] is False
+    assert client.post(f"/api/feeds/{feed.pk}/resume/").json()["active"] is True
+    removed = client.delete(f"/api/feeds/{feed.pk}/")
+    assert removed.status_code == 200 and removed.json()["links_kept"] == 1
+    assert Link.objects.filter(pk=link.pk, feed=None).exists()
+    assert client.get(f"/api/feeds/{feed.pk}/").status_code == 404
+    assert client.post("/api/feeds/abc/pause/").status_code == 404
