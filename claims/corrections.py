@@ -13,10 +13,10 @@ import re
 
 from django.db import transaction
 
-from . import permissions
+from . import permissions, workflow
 from .audit import audit_record, diff, lock_chain
 from .errors import InvalidInput
-from .models import Article, Claim, Speaker
+from .models import Article, Assignment, Claim, Comment, Speaker
 
 
 def _speaker_label(speaker):
@@ -184,7 +184,8 @@ def claim_split(*, claim: Claim, user, at: int, rematch: bool = True) -> tuple[C
     permissions.check(user, permissions.CORRECT, claim)
     with transaction.atomic():
         lock_chain()
-        locked = Claim.objects.select_for_update(of=("self",)).select_related("article").get(pk=claim.pk)
+        locked = (Claim.objects.select_for_update(of=("self",)).select_related("article", "assignee")
+                  .get(pk=claim.pk))
         permissions.check(user, permissions.CORRECT, locked)
         body = locked.article.body
         if not isinstance(at, int) or isinstance(at, bool) or not 0 < at < locked.end - locked.start:
@@ -204,23 +205,66 @@ def claim_split(*, claim: Claim, user, at: int, rematch: bool = True) -> tuple[C
         locked.text = body[first[0]:first[1]]
         locked.quantities = [q for q in quantities if q["text"] in locked.text]
         locked.save(update_fields=["start", "end", "text", "quantities", "updated_at"])
+        # The new part stays with whoever was working on the claim (and by when), so the reviewer who
+        # split it can go on correcting and reviewing it; it starts its own review from scratch.
         new = Claim.objects.create(
             article_id=locked.article_id, start=second[0], end=second[1], text=second_text,
             speaker_id=locked.speaker_id, attribution=locked.attribution, checkworthiness=locked.checkworthiness,
             checkworthiness_reasons=locked.checkworthiness_reasons,
-            quantities=[q for q in quantities if q["text"] in second_text])
+            quantities=[q for q in quantities if q["text"] in second_text],
+            assignee_id=locked.assignee_id, due=locked.due,
+            state=Claim.State.IN_REVIEW if locked.assignee_id else Claim.State.UNREVIEWED)
+        if new.assignee_id:
+            Assignment.objects.create(claim=new, assignee_id=new.assignee_id, assigned_by=user, due=new.due)
         audit_record(actor=user, action="claim.split", obj=locked,
                      changes=diff(before, {"start": locked.start, "end": locked.end, "text": locked.text})
                      | {"split_off": [None, new.pk]})
         audit_record(actor=user, action="claim.split", obj=new,
                      changes={"split_from": [None, locked.pk], "start": [None, new.start], "end": [None, new.end],
                               "text": [None, new.text], "speaker": [None, locked.speaker_id],
-                              "attribution": [None, new.attribution]})
+                              "attribution": [None, new.attribution]}
+                     | diff({"assignee": None, "due": None, "state": Claim.State.UNREVIEWED},
+                            {"assignee": locked.assignee.username if locked.assignee_id else None,
+                             "due": new.due, "state": new.state}))
     if rematch:
         services.claim_rematch(claim_id=locked.pk, reembed=True)
         services.claim_rematch(claim_id=new.pk, reembed=True)
     claim.refresh_from_db()
     return claim, Claim.objects.get(pk=new.pk)
+
+
+# What a merge that reopens a reviewed claim writes, besides the span.
+_REOPEN_FIELDS = ["state", "verdict", "verdict_note", "published_by", "published_at", "proposed_verdict",
+                  "proposed_rationale", "needs_rereview", "inherited_from"]
+
+
+def _reviewed(claim: Claim) -> bool:
+    return (claim.state in (Claim.State.PUBLISHED, Claim.State.PROPOSED)
+            or claim.verdict != Claim.Verdict.UNREVIEWED)
+
+
+def _reopen_for_rereview(claim: Claim, user, reason: str) -> dict:
+    """Reopen a reviewed claim whose text a merge changed (the caller holds its lock and saves it).
+
+    Nobody reviewed the new text, so no verdict may stand over it: a published verdict is withdrawn and
+    kept as the claim's earlier proposal (verdict and rationale), a pending proposal goes back to review
+    as it is; the claim goes back in review to its assignee (unassigned: it waits), flagged
+    ``needs_rereview``. Nothing is deleted: evidence and comments stay, the verdict, rationale and
+    publisher are in the returned changes (for the audit record), the reason becomes a comment.
+    """
+    before = {f: getattr(claim, f) for f in ("state", "verdict", "verdict_note", "published_by", "published_at",
+                                             "proposed_verdict", "proposed_rationale", "needs_rereview")}
+    before["inherited_from"] = claim.inherited_from_id
+    if claim.verdict != Claim.Verdict.UNREVIEWED and claim.state != Claim.State.PROPOSED:
+        claim.proposed_verdict, claim.proposed_rationale = claim.verdict, claim.verdict_note
+    claim.state = Claim.State.IN_REVIEW if claim.assignee_id else Claim.State.UNREVIEWED
+    claim.verdict, claim.verdict_note = Claim.Verdict.UNREVIEWED, ""
+    claim.published_by, claim.published_at, claim.inherited_from = None, None, None
+    claim.needs_rereview = True
+    after = {f: getattr(claim, f) for f in before if f != "inherited_from"} | {"inherited_from": None}
+    Comment.objects.create(claim=claim, author=user, text=f"Reopened for review: {reason}; the earlier verdict "
+                                                         "is kept as the proposal, to be reviewed again.")
+    return diff(before, after) | {"reason": [None, reason]}
 
 
 def claim_merge(*, claims, user, rematch: bool = True) -> Claim:
@@ -230,6 +274,11 @@ def claim_merge(*, claims, user, rematch: bool = True) -> Claim:
     between them. At most one may carry review work (``selectors.claim_ids_with_work``): it survives,
     else the first in reading order does; the others, without work, are deleted (their texts stay in
     the audit record). The merged span may not be another claim's. Audited; matching redone.
+
+    A survivor that was reviewed (published, awaiting second review, or carrying a published verdict)
+    now has text nobody reviewed: it is reopened for re-review in the same transaction (see
+    ``_reopen_for_rereview``), with the reason "merged with #N" as a comment and in the audit. Merging
+    a published claim withdraws its verdict, so it needs the editors' ``REOPEN`` as well.
     """
     from . import services
     from .selectors import claim_ids_with_work
@@ -245,6 +294,8 @@ def claim_merge(*, claims, user, rematch: bool = True) -> Claim:
             raise InvalidInput("some of the claims to merge no longer exist")
         for c in locked:
             permissions.check(user, permissions.CORRECT, c)
+            if c.state == Claim.State.PUBLISHED:  # the merge withdraws its verdict: a reopen, editors only
+                permissions.check(user, permissions.REOPEN, c)
         if len({c.article_id for c in locked}) > 1:
             raise InvalidInput("only claims of one article can be merged; "
                                f"claims {', '.join(map(str, ids))} come from different articles")
@@ -271,10 +322,16 @@ def claim_merge(*, claims, user, rematch: bool = True) -> Claim:
         survivor.start, survivor.end, survivor.text = start, end, body[start:end]
         survivor.quantities = [q for c in locked for q in c.quantities]
         survivor.checkworthiness = max(c.checkworthiness for c in locked)
-        survivor.save(update_fields=["start", "end", "text", "quantities", "checkworthiness", "updated_at"])
-        audit_record(actor=user, action="claim.merge", obj=survivor,
-                     changes=diff(before, {"start": start, "end": end, "text": survivor.text})
-                     | {"merged": [None, [c.pk for c in gone]]})
+        changes = diff(before, {"start": start, "end": end, "text": survivor.text}) | {"merged": [None, [c.pk for c in gone]]}
+        fields = ["start", "end", "text", "quantities", "checkworthiness", "updated_at"]
+        reason = "merged with " + ", ".join(f"#{c.pk}" for c in gone)
+        if "text" in changes and _reviewed(survivor):
+            changes |= _reopen_for_rereview(survivor, user, reason)
+            fields += _REOPEN_FIELDS
+        survivor.save(update_fields=fields)
+        audit_record(actor=user, action="claim.merge", obj=survivor, changes=changes)
+        if "reason" in changes and changes.get("verdict"):
+            workflow._flag_inheritors(survivor, user)
     if rematch:
         services.claim_rematch(claim_id=survivor.pk, reembed=True)
     return Claim.objects.get(pk=survivor.pk)

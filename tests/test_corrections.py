@@ -162,7 +162,7 @@ def test_split_keeps_the_id_and_work_and_makes_a_second_claim_with_the_same_spea
     assert first.pk == long_claim.pk and first.text == "The council closed the bridge on Monday"
     assert first.assignee == editor and first.state == Claim.State.IN_REVIEW
     assert second.text == "and the repairs will cost 12 million euros." and second.start == first.end + 1
-    assert (second.speaker_id, second.attribution, second.assignee) == (first.speaker_id, first.attribution, None)
+    assert (second.speaker_id, second.attribution, second.assignee) == (first.speaker_id, first.attribution, editor)
     recs = AuditRecord.objects.filter(action="claim.split").order_by("id")
     assert [r.object_id for r in recs] == [str(first.pk), str(second.pk)]
     assert recs[0].changes["split_off"] == [None, second.pk] and recs[1].changes["split_from"] == [None, first.pk]
