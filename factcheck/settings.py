@@ -119,6 +119,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer fails in seconds (GET /healthz says so), not after TCP's minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("CLAIMDESK_DB_CONNECT_TIMEOUT", 5)))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A web process and a worker share the file: WAL lets readers and a writer work together,
     # the busy timeout waits for a lock instead of failing, and IMMEDIATE transactions take the
@@ -188,6 +192,8 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("CLAIMDESK_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = _env_bool("CLAIMDESK_HSTS_PRELOAD", True)
     SECURE_SSL_REDIRECT = _env_bool("CLAIMDESK_SSL_REDIRECT", True)
+    # A load balancer checks a node over plain HTTP: a redirect would read as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     if os.environ.get("CLAIMDESK_PROXY_SSL_HEADER"):
@@ -216,7 +222,9 @@ CLAIMDESK_MATCH_EXACT_LIMIT = int(os.environ.get("CLAIMDESK_MATCH_EXACT_LIMIT", 
 CLAIMDESK_WORKER_PRELOAD = os.environ.get("CLAIMDESK_WORKER_PRELOAD", "1") != "0"
 
 # --- Celery -----------------------------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "filesystem://"
+# The filesystem transport ignores the host, but kombu warns "No hostname was supplied" at every
+# connection (every task sent) when the URL names none: say localhost, as kombu would.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "filesystem://localhost//"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -250,6 +258,10 @@ CLAIMDESK_LEASE_SECONDS = float(os.environ.get("CLAIMDESK_LEASE_SECONDS", 60))
 CLAIMDESK_SWEEP_SECONDS = float(os.environ.get("CLAIMDESK_SWEEP_SECONDS", 30))
 CLAIMDESK_MAX_ATTEMPTS = int(os.environ.get("CLAIMDESK_MAX_ATTEMPTS", 3))
 CLAIMDESK_RESEND_AFTER_SECONDS = float(os.environ.get("CLAIMDESK_RESEND_AFTER_SECONDS", 120))
+# Each worker writes a heartbeat row this often (factcheck.celery.Heartbeat); GET /healthz and the admin
+# home count a worker as running while its row is younger than three heartbeats, and call the sweep late
+# once it has not run for three CLAIMDESK_SWEEP_SECONDS (claims.health).
+CLAIMDESK_HEARTBEAT_SECONDS = float(os.environ.get("CLAIMDESK_HEARTBEAT_SECONDS", 10))
 # Time limits: the soft one raises inside the task (the article is failed with the reason), the hard
 # one kills the pool child (its lease expires and the sweep retries it). Redis redelivers an
 # unacknowledged message after the visibility timeout, which must outlast the hard limit or a task
