@@ -15,7 +15,8 @@ from .errors import InvalidInput
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_HTML_HINT = re.compile(r"<\s*/?\s*(html|body|p|div|span|br|article|section|h[1-6]|a|script|style|!doctype)\b[^>]*>", re.I)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
+_DOCUMENT_START = re.compile(r"(?:\s|<!--.*?-->)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
 _BLOCK_TAGS = {"p", "div", "br", "article", "section", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote",
                "tr", "header", "footer", "figure", "figcaption", "ul", "ol", "table", "main", "aside", "nav"}
 _SKIP_TAGS = {"script", "style", "noscript", "template", "head", "nav", "footer", "aside", "form", "button"}
@@ -69,10 +70,22 @@ def html_to_text(markup: str) -> str:
 
 
 def looks_like_html(text: str) -> bool:
-    stripped = text.strip()
-    if stripped.startswith("<") and stripped.endswith(">") and _HTML_HINT.search(stripped):
+    """Whether ``text`` is an HTML document by its shape, not by a tag it mentions: it starts as a
+    document (a doctype, ``<html>``, ``<head>``, ``<body>``) or with a block element, has at least three
+    block elements closed, or is mostly markup. An article that writes about ``<script>`` or ``<img>``
+    is text, and is kept whole."""
+    head = text[:20000]
+    if _DOCUMENT_START.match(head):
         return True
-    return len(_HTML_HINT.findall(text[:20000])) >= 2
+    tags = list(_TAG.finditer(head))
+    first = _TAG.match(head.lstrip())
+    if first and not first.group(1) and first.group(2).lower() in _BLOCK_TAGS:
+        return True
+    closed = sum(1 for t in tags if t.group(1) and t.group(2).lower() in _BLOCK_TAGS)
+    if closed >= 3:
+        return True
+    markup = sum(len(t.group()) for t in tags)
+    return markup > 0 and markup >= len(re.sub(r"\s", "", head)) / 2
 
 
 def clean_body(raw: str | bytes, *, max_chars: int, name: str = "article body", reduce_html: bool = True) -> str:
@@ -105,13 +118,20 @@ def clean_body(raw: str | bytes, *, max_chars: int, name: str = "article body", 
     return text
 
 
-def page_article(raw: str | bytes, *, max_chars: int, max_page_chars: int, url: str = "", name: str = "page"):
+# Markup pasted as an article's body must keep at least this share of its visible words.
+PASTED_MIN_KEPT = 0.5
+
+
+def page_article(raw: str | bytes, *, max_chars: int, max_page_chars: int, url: str = "", name: str = "page",
+                 pasted: bool = False):
     """A web page's article (``claims.nlp.html.PageArticle``) with its body cleaned as ``clean_body`` does.
 
     Refuses (``InvalidInput``) binary or non-UTF-8 data, a page over ``max_page_chars``, and a page
-    in which no article text was found.
+    in which no article text was found. With ``pasted`` (markup a person pasted as the body), also one
+    whose extraction keeps under ``PASTED_MIN_KEPT`` of its visible words: they meant every paragraph,
+    and losing most of them without a word is worse than saying so.
     """
-    from .nlp.html import extract_page
+    from .nlp.html import extract_page, page_text
 
     if raw is None:
         raise InvalidInput(f"{name} is missing")
@@ -123,6 +143,13 @@ def page_article(raw: str | bytes, *, max_chars: int, max_page_chars: int, url: 
     article = extract_page(markup, url=url)
     if not re.search(r"\w{2,}", article.body):
         raise InvalidInput(f"{name} is empty: no article text could be found in it (only markup, menus or links)")
+    if pasted:
+        kept, visible = len(re.findall(r"\w+", article.body)), len(re.findall(r"\w+", page_text(markup)))
+        if kept < PASTED_MIN_KEPT * visible:
+            raise InvalidInput(
+                f"{name} looks like HTML, but only {kept} of its {visible} words were found to be article text "
+                "(the rest taken for menus, footers or teasers). To keep every paragraph, paste it as plain text; "
+                "to take the article out of a whole web page, add the page by its link.")
     article.body = clean_body(article.body, max_chars=max_chars, name=f"{name} text", reduce_html=False)
     return article
 

@@ -75,13 +75,15 @@ def article_validate(*, body=None, title=None, source="", url="", published=None
     extracted comes back with its ``raw_html`` and ``byline``: validated fields pass through unchanged.)
     """
     byline, raw_html = (byline or "").strip()[:300], raw_html or ""
-    name = "page"
+    name, pasted = "page", False
     if (html is None and not raw_html and body is not None and not isinstance(body, (bytes, bytearray))
             and looks_like_html(str(body))):
-        html, name = body, "article body"  # the user pasted markup as the body: name it as they know it
+        # The user pasted markup as the body: name it as they know it, and keep (nearly) all of it.
+        html, name, pasted = body, "article body", True
     if html is not None:
         page = page_article(html, max_chars=settings.CLAIMDESK_MAX_ARTICLE_CHARS,
-                            max_page_chars=settings.CLAIMDESK_FETCH_MAX_BYTES, url=url or "", name=name)
+                            max_page_chars=settings.CLAIMDESK_FETCH_MAX_BYTES, url=url or "", name=name,
+                            pasted=pasted)
         clean, byline = page.body, page.byline
         raw_html = html.decode("utf-8", errors="replace") if isinstance(html, (bytes, bytearray)) else html
         title = (title or "").strip() or page.title

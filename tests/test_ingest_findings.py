@@ -218,3 +218,90 @@ def test_feeds_are_paused_resumed_and_removed_through_the_api_by_editors_only(cl
     assert Link.objects.filter(pk=link.pk, feed=None).exists()
     assert client.get(f"/api/feeds/{feed.pk}/").status_code == 404
     assert client.post("/api/feeds/abc/pause/").status_code == 404
+
+
+# --- 4. a published date is one the page states -----------------------------------------------------------
+
+_STORY = "".join(f"<p>Paragraph {n}: the council said the harbour bridge repairs would cost twelve million euros "
+                 "over three years, and that the work would start in the spring.</p>" for n in range(1, 5))
+
+
+def _page(head="", footer="<footer>Copyright 2026 Port Alder Gazette. All rights reserved.</footer>"):
+    return (f"<!doctype html><html><head><title>Bridge repairs</title>{head}</head><body><article>"
+            f"<h1>Bridge repairs</h1>{_STORY}</article>{footer}</body></html>")
+
+
+def test_a_copyright_year_is_never_a_published_date():
+    from claims import services
+
+    fields = services.article_validate(body=_page())
+    assert "Paragraph 4" in fields["body"]
+    assert fields["published"] is None  # was 2026-01-01, from the footer
+
+
+def test_a_bare_year_in_the_text_is_not_a_date_either():
+    from claims.nlp.html import extract_page
+
+    page = _page(footer="<footer>&copy; 2019 Gazette</footer>").replace("<h1>", "<p>Since 2021 the bridge</p><h1>")
+    assert extract_page(page).published == ""
+
+
+def test_the_pages_own_published_time_is_kept():
+    from claims import services
+
+    fields = services.article_validate(
+        html=_page('<meta property="article:published_time" content="2024-03-12T08:00:00Z">'))
+    assert str(fields["published"]) == "2024-03-12"
+
+
+def test_a_dated_byline_is_kept():
+    from claims.nlp.html import extract_page
+
+    page = _page().replace("<h1>Bridge repairs</h1>", '<h1>Bridge repairs</h1><p class="byline">By Mira Tanaka, '
+                                                     "12 March 2024</p>")
+    assert extract_page(page).published == "2024-03-12"
+
+
+# --- 5. text that mentions tags is text ------------------------------------------------------------------
+
+PLAIN_WITH_TAGS = (
+    "Hackers hit the council's website\n\n"
+    "The attackers slipped a <script> tag into the comment form, the council said on Monday, and the "
+    "injected code loaded an <img> from a server abroad.\n\n"
+    "Repairs to the site will cost 40,000 euros, the mayor said, and the form stays closed until March.\n\n"
+    "\"We were told the <script> was harmless,\" the mayor said.")
+
+
+@pytest.mark.parametrize("text", [PLAIN_WITH_TAGS, "Reading list: <b>bold</b> ideas, <a href=x>one link</a>, and "
+                                                   "the <br> tag explained in three paragraphs of prose."])
+def test_plain_text_that_mentions_tags_is_kept_whole(text):
+    from claims import services
+    from claims.ingestion import looks_like_html
+
+    assert not looks_like_html(text)
+    assert services.article_validate(body=text)["body"] == text
+
+
+@pytest.mark.parametrize("markup", [
+    "<!DOCTYPE html><html><body><p>One.</p></body></html>",
+    "  <!-- saved --> <html><p>One.</p></html>",
+    "<p>The council closed the bridge.</p><p>Repairs cost 12m.</p>",
+    "Bridge closed\n<p>The council closed it.</p>\n<p>Repairs cost 12m.</p>\n<p>Work starts in May.</p>",
+    "<span><b><i>x</i></b></span>",
+])
+def test_documents_and_fragments_are_html_by_their_shape(markup):
+    from claims.ingestion import looks_like_html
+
+    assert looks_like_html(markup)
+
+
+def test_pasted_markup_whose_extraction_loses_most_words_is_refused_with_the_reason():
+    from claims import services
+    from claims.errors import InvalidInput
+
+    menu = "".join(f"<li><a href='/s{n}'>Section number {n} of the site menu</a></li>" for n in range(60))
+    markup = f"<html><body><nav><ul>{menu}</ul></nav><article>{_STORY}</article></body></html>"
+    with pytest.raises(InvalidInput, match=r"article body looks like HTML, but only \d+ of its \d+ words were found"):
+        services.article_validate(body=markup)
+    # a page sent as a page (a fetched link, the API's html) is still reduced to its article
+    assert "Paragraph 4" in services.article_validate(html=markup)["body"]

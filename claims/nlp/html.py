@@ -49,21 +49,34 @@ def library_text(markup: str, **options) -> str:
     return trafilatura.extract(markup, **options) or ""
 
 
+def date_params() -> dict:
+    """htmldate's options for a page's published date: the original date, from the page's metadata,
+    ``<time>`` elements and dated bylines only. Its extensive search (trafilatura's default) also takes
+    a bare year anywhere in the page as 1 January of it: "Copyright 2026" in a footer became
+    2026-01-01, which then decided the reports the article fell in. No date is better than that one."""
+    import datetime as dt
+
+    return {"original_date": True, "extensive_search": False,
+            "max_date": (dt.date.today() + dt.timedelta(days=1)).isoformat()}
+
+
 def extract_page(markup: str, *, url: str = "") -> PageArticle:
     """The article of an HTML page: its main text and metadata. The body is "" when no article was found.
 
     The main text is trafilatura's with ``favor_precision`` (comments, tables of links, teasers
     left out), one paragraph per line block; should that keep nothing, trafilatura's recall
-    setting is tried before giving up.
+    setting is tried before giving up. The published date is one the page states (see ``date_params``).
     """
     import trafilatura
 
+    dates = date_params()
     doc = trafilatura.bare_extraction(markup, url=url or None, favor_precision=True, include_comments=False,
-                                      include_tables=False, with_metadata=True)
+                                      include_tables=False, with_metadata=True, date_extraction_params=dates)
     body = _tidy(getattr(doc, "text", "") or "") if doc is not None else ""
     if not body:
         body = _tidy(trafilatura.extract(markup, favor_recall=True, include_comments=False) or "")
-    meta = doc if doc is not None else trafilatura.extract_metadata(markup, default_url=url or None)
+    meta = doc if doc is not None else trafilatura.extract_metadata(markup, default_url=url or None,
+                                                                     date_config=dates, extensive=False)
     date = (getattr(meta, "date", "") or "") if meta is not None else ""
     return PageArticle(
         body=body,
