@@ -24,3 +24,9 @@ class NotAllowed(ClaimdeskError):
 
 class InvalidTransition(ClaimdeskError):
     status_code = 409
+
+
+class NotConfigured(ClaimdeskError):
+    """The server lacks a setting this request needs: the operator's to fix, not the user's."""
+
+    status_code = 409

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from django.conf import settings
 
 from . import claimreview, selectors
-from .errors import InvalidInput
+from .errors import InvalidInput, NotConfigured
 
 logger = logging.getLogger(__name__)
 
@@ -256,10 +256,28 @@ def stream(fmt: str, rows: Iterable[dict], on_refused=_refused_to_log) -> Iterat
     return {"json": stream_json, "csv": stream_csv}[fmt](rows)
 
 
+def claim_url_check() -> str:
+    """``CLAIMDESK_PUBLIC_CLAIM_URL``, the pattern of a claim's public page, once it can make one:
+    ``NotConfigured`` when it is unset or has no ``{id}``. ClaimReview requires each document's url,
+    so without it every document would be refused and the export an empty list that says nothing."""
+    pattern = settings.CLAIMDESK_PUBLIC_CLAIM_URL or ""
+    if not pattern.strip():
+        raise NotConfigured("the ClaimReview export needs CLAIMDESK_PUBLIC_CLAIM_URL, the address of a claim's "
+                            "fact-check page on your site with {id} for the claim's id (for example "
+                            "https://factcheck.example.org/claims/{id}/); it is not set on this server")
+    if "{id}" not in pattern:
+        raise NotConfigured(f"CLAIMDESK_PUBLIC_CLAIM_URL must contain {{id}} for the claim's id (every "
+                            f"ClaimReview needs its own page), got {pattern!r}")
+    return pattern
+
+
 def export_stream(fmt: str, *, user=None, article_id=None, on_refused=_refused_to_log) -> Iterator[str]:
     """The export of every claim ``user`` may see (or of one article) in ``fmt``: format and article
-    are checked before the first chunk; a ClaimReview that breaks a rule goes to ``on_refused``."""
+    are checked before the first chunk; a ClaimReview that breaks a rule goes to ``on_refused``.
+    ClaimReview is refused (``NotConfigured``) while ``CLAIMDESK_PUBLIC_CLAIM_URL`` cannot make its urls."""
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if fmt == "claimreview":
+        claim_url_check()
     rows = selectors.claim_export_rows(user=user, article_id=article_id, reviewed_only=fmt == "claimreview")
     return stream(fmt, rows, on_refused)

@@ -112,13 +112,15 @@ def test_export_uses_the_url_pattern_the_summary_and_no_invented_author(settings
 
 
 @pytest.mark.django_db
-def test_the_command_names_the_rule_a_refused_document_broke(settings, tmp_path, capsys):
-    settings.CLAIMDESK_PUBLIC_CLAIM_URL = ""
-    claim = publish_verdict(ClaimFactory(checkworthiness=0.5), "verified")
+def test_the_command_names_the_rule_a_refused_document_broke(tmp_path, capsys):
+    # Its default claimReviewed (the claim's text) states its verdict. (Without CLAIMDESK_PUBLIC_CLAIM_URL
+    # the export is refused as a whole: tests/test_ingest_findings.py.)
+    claim = publish_verdict(ClaimFactory(checkworthiness=0.5, text="Inspectors say the bridge is verified safe."),
+                            "verified")
     out = tmp_path / "cr.jsonld"
     call_command("export", "--format", "claimreview", "-o", str(out))
     assert json.loads(out.read_text()) == []
-    assert f"claim {claim.pk}: ClaimReview refused: ClaimReview.url" in capsys.readouterr().err
+    assert f"claim {claim.pk}: ClaimReview refused: ClaimReview.claimReviewed.no_rating" in capsys.readouterr().err
 
 
 @pytest.mark.django_db

@@ -305,3 +305,42 @@ def test_pasted_markup_whose_extraction_loses_most_words_is_refused_with_the_rea
         services.article_validate(body=markup)
     # a page sent as a page (a fetched link, the API's html) is still reduced to its article
     assert "Paragraph 4" in services.article_validate(html=markup)["body"]
+
+
+# --- 6. ClaimReview without the public claim URL -------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern", ["", "https://factcheck.example.org/claims/"])
+def test_the_claimreview_api_says_which_setting_is_missing(client, settings, pattern):
+    settings.CLAIMDESK_PUBLIC_CLAIM_URL = pattern
+    from .factories import publish_verdict
+
+    publish_verdict(ClaimFactory())
+    client.force_login(EditorFactory())
+    response = client.get("/api/export/claimreview/")
+    assert response.status_code == 409  # was 200 []
+    assert "CLAIMDESK_PUBLIC_CLAIM_URL" in response.json()["detail"]
+    assert client.get("/api/export/json/").status_code == 200  # the other formats need no such setting
+
+
+def test_the_claimreview_command_fails_naming_the_setting(settings, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    settings.CLAIMDESK_PUBLIC_CLAIM_URL = ""
+    out = tmp_path / "reviews.jsonld"
+    with pytest.raises(CommandError, match="CLAIMDESK_PUBLIC_CLAIM_URL"):
+        call_command("export", "--format", "claimreview", "-o", str(out))
+    assert not out.exists()
+
+
+def test_the_claimreview_command_exits_non_zero(settings):
+    import subprocess
+    import sys
+
+    from django.conf import settings as live
+
+    env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "factcheck.settings",
+           "CLAIMDESK_PUBLIC_CLAIM_URL": "", "CLAIMDESK_VAR_DIR": str(live.VAR_DIR)}
+    done = subprocess.run([sys.executable, "manage.py", "export", "--format", "claimreview"], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=str(live.BASE_DIR))
+    assert done.returncode != 0 and "CLAIMDESK_PUBLIC_CLAIM_URL" in done.stderr and done.stdout == ""

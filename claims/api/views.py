@@ -39,7 +39,7 @@ _WHY = {
     401: "not signed in",
     403: "no desk role, or not allowed (for this claim)",
     404: "an unknown id",
-    409: "a transition the claim's state does not allow",
+    409: "a transition the claim's state does not allow (or, for an export, a setting the server lacks)",
 }
 
 
@@ -325,7 +325,7 @@ audit_export = AuditExport.as_view()
     responses={(200, "application/json"): OpenApiResponse(OpenApiTypes.ANY, description="json: the README's contract"),
                (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="csv"),
                (200, "application/ld+json"): OpenApiResponse(OpenApiTypes.ANY, description="ClaimReview documents"),
-               **errors(*READ, 404)},
+               **errors(*READ, 404, 409)},
 )
 @api_view(["GET"])
 def export(request, fmt):
