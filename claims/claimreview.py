@@ -14,7 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-SUMMARY_LIMIT = 74  # "under 75 characters"
+# Google's fact-check markup guidance for claimReviewed: "a short summary of the claim being evaluated.
+# Try to keep this less than 75 characters to minimize wrapping when displayed on a mobile device."
+# The one limit of the form, the API, the model column and the service.
+SUMMARY_LIMIT = 74
 RATINGS = {"verified": (5, "Verified"), "unattributed": (3, "Unattributed"), "disputed": (1, "Disputed")}
 BEST, WORST = 5, 1
 
@@ -28,6 +31,39 @@ def summary_default(text: str, limit: int = SUMMARY_LIMIT) -> str:
     if " " in cut:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:.-–—") + "…"
+
+
+# The refusal of a summary too long, word for word wherever it is given (the parameters are those of
+# Django's MaxLengthValidator, so a form or serializer field gives it too).
+SUMMARY_TOO_LONG = "the summary must be under 75 characters (%(limit_value)d at most), got %(show_value)d"
+
+
+def summary_too_long(length: int) -> str:
+    return SUMMARY_TOO_LONG % {"limit_value": SUMMARY_LIMIT, "show_value": length}
+
+
+def summary_problem(text: str) -> str:
+    """Why ``text`` (stripped, as typed) cannot be a summary, or "": past ``SUMMARY_LIMIT`` characters
+    (what a form field's counter counts), or naming a rating (aggregators refuse a claimReviewed that
+    states the verdict)."""
+    if len(text) > SUMMARY_LIMIT:
+        return summary_too_long(len(text))
+    for _, label in RATINGS.values():
+        if re.search(rf"\b{re.escape(label.lower())}\b", text.lower()):
+            return f"the summary must not state a verdict: it says {label.lower()!r}"
+    return ""
+
+
+def summary_clean(summary) -> str:
+    """A ClaimReview summary as it is stored: stripped, inner whitespace collapsed; ``InvalidInput``
+    with ``summary_problem``'s reason."""
+    from .errors import InvalidInput
+
+    text = (summary or "").strip()
+    problem = summary_problem(text)
+    if problem:
+        raise InvalidInput(problem)
+    return " ".join(text.split())
 
 
 def _text(value) -> bool:

@@ -120,15 +120,10 @@ def claim_set_review_summary(*, claim: Claim, user, summary: str) -> Claim:
     summary must be under 75 characters and name no rating ("verified", "disputed", "unattributed"):
     aggregators refuse a ``claimReviewed`` that states the verdict, whichever verdict it later gets.
     """
-    from .claimreview import RATINGS, SUMMARY_LIMIT
+    from .claimreview import summary_clean
 
     permissions.check(user, permissions.SUMMARISE, claim)
-    summary = " ".join((summary or "").split())
-    if len(summary) > SUMMARY_LIMIT:
-        raise InvalidInput(f"the summary must be under 75 characters ({SUMMARY_LIMIT} at most), got {len(summary)}")
-    for _, label in RATINGS.values():
-        if re.search(rf"\b{re.escape(label.lower())}\b", summary.lower()):
-            raise InvalidInput(f"the summary must not state a verdict: it says {label.lower()!r}")
+    summary = summary_clean(summary)
     with transaction.atomic():
         lock_chain()
         locked = Claim.objects.select_for_update(of=("self",)).get(pk=claim.pk)

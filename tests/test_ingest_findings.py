@@ -344,3 +344,48 @@ def test_the_claimreview_command_exits_non_zero(settings):
     done = subprocess.run([sys.executable, "manage.py", "export", "--format", "claimreview"], env=env,
                           capture_output=True, text=True, timeout=120, cwd=str(live.BASE_DIR))
     assert done.returncode != 0 and "CLAIMDESK_PUBLIC_CLAIM_URL" in done.stderr and done.stdout == ""
+
+
+# --- 7. one limit for the ClaimReview summary -----------------------------------------------------------
+
+
+def test_the_summary_form_shows_the_services_limit_and_refuses_in_its_words(client):
+    from claims import claimreview, corrections
+    from claims.admin.claim_forms import ReviewSummaryForm
+    from claims.errors import InvalidInput
+
+    too_long = "Repairs to the harbour bridge will cost twelve million euros over three years"
+    assert len(too_long) == 77
+    with pytest.raises(InvalidInput) as refused:
+        corrections.claim_set_review_summary(claim=ClaimFactory(), user=EditorFactory(), summary=too_long)
+    assert refused.value.message == "the summary must be under 75 characters (74 at most), got 77"
+    form = ReviewSummaryForm(data={"summary": too_long})
+    assert not form.is_valid() and form.errors["summary"] == [refused.value.message]  # the form took 200
+    html = str(ReviewSummaryForm()["summary"])
+    assert f'maxlength="{claimreview.SUMMARY_LIMIT}"' in html
+    assert "74 characters at most" in str(ReviewSummaryForm()["summary"].help_text)
+    assert ReviewSummaryForm(data={"summary": "  Repairs  cost 12 million "}).is_valid()
+
+    claim = ClaimFactory()
+    client.force_login(EditorFactory())
+    page = client.post(reverse("admin:claims_claim_workflow", args=[claim.pk, "summary"]), {"summary": too_long},
+                       follow=True)
+    assert page.status_code == 200 and refused.value.message in page.content.decode()
+    claim.refresh_from_db()
+    assert claim.review_summary == ""
+
+
+def test_the_summary_api_documents_the_limit_and_refuses_in_the_services_words(client):
+    from claims.models import Claim as ClaimModel
+
+    claim = ClaimFactory()
+    client.force_login(EditorFactory())
+    response = client.post(f"/api/claims/{claim.pk}/review-summary/", {"summary": "x" * 78},
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "summary: the summary must be under 75 characters (74 at most), got 78"
+    import yaml
+
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    field = schema["components"]["schemas"]["ReviewSummaryInRequest"]["properties"]["summary"]
+    assert field["maxLength"] == 74 == ClaimModel._meta.get_field("review_summary").max_length

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.utils import timezone
 
-from .. import permissions
+from .. import claimreview, permissions
 from ..errors import ClaimdeskError
 from ..models import Claim, Speaker
 from .display import desk_users
@@ -189,12 +189,22 @@ class CorrectionForm(forms.Form):
 
 
 class ReviewSummaryForm(forms.Form):
-    summary = forms.CharField(required=False, max_length=200, label="ClaimReview summary",
-                              help_text="What the claim says, under 75 characters, without the verdict "
-                                        "(schema.org claimReviewed). Empty: the claim cut at a word boundary.")
+    # The service's limit, shown (the input's maxlength, the help text), and its rules and words.
+    summary = forms.CharField(
+        required=False, label="ClaimReview summary", max_length=claimreview.SUMMARY_LIMIT,
+        error_messages={"max_length": claimreview.SUMMARY_TOO_LONG},
+        widget=forms.TextInput(attrs={"size": claimreview.SUMMARY_LIMIT}),
+        help_text=f"What the claim says, {claimreview.SUMMARY_LIMIT} characters at most, without the verdict "
+                  "(schema.org claimReviewed). Empty: the claim cut at a word boundary.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, auto_id="id_summary_%s", **kwargs)
+
+    def clean_summary(self):
+        problem = claimreview.summary_problem(self.cleaned_data["summary"])
+        if problem:
+            raise forms.ValidationError(problem)
+        return self.cleaned_data["summary"]
 
 
 class SplitForm(forms.Form):

@@ -9,8 +9,11 @@ from claims import claimreview, corrections, permissions, selectors
 
 
 class ReviewSummaryInSerializer(serializers.Serializer):
-    summary = serializers.CharField(allow_blank=True, trim_whitespace=True, max_length=1000,
-                                    help_text="Under 75 characters, without the verdict; empty: back to the default.")
+    # The service's limit (so the schema shows it) and its words (claimreview.SUMMARY_TOO_LONG).
+    summary = serializers.CharField(
+        allow_blank=True, trim_whitespace=True, max_length=claimreview.SUMMARY_LIMIT,
+        error_messages={"max_length": claimreview.SUMMARY_TOO_LONG},
+        help_text=f"{claimreview.SUMMARY_LIMIT} characters at most, without the verdict; empty: back to the default.")
 
 
 class ReviewSummarySerializer(serializers.Serializer):
