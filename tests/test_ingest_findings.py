@@ -389,3 +389,30 @@ def test_the_summary_api_documents_the_limit_and_refuses_in_the_services_words(c
     schema = yaml.safe_load(client.get("/api/schema/").content)
     field = schema["components"]["schemas"]["ReviewSummaryInRequest"]["properties"]["summary"]
     assert field["maxLength"] == 74 == ClaimModel._meta.get_field("review_summary").max_length
+
+
+# --- 8. the demo's dates -------------------------------------------------------------------------------
+
+
+def test_every_demo_article_has_a_fixed_date_in_the_readmes_march_2026():
+    from claims.management.commands import demo
+
+    files = sorted(p.name for p in demo.DEMO_DIR.glob("*.txt"))
+    assert files and sorted(demo.PUBLISHED) == files
+    assert all("2026-03-01" <= day <= "2026-03-31" for day in demo.PUBLISHED.values())
+
+
+def test_the_readmes_march_report_finds_the_demo_claims(tmp_path, capsys):
+    from django.core.management import call_command
+
+    call_command("demo", "--password", "demo-pass-123")  # queued, not processed: claims stand in below
+    articles = list(Article.objects.order_by("published"))
+    assert [str(a.published) for a in articles] == ["2026-03-03", "2026-03-04", "2026-03-05"]
+    for article in articles:
+        ClaimFactory(article=article)
+    ClaimFactory(article=ArticleFactory())  # dated today (no published date): outside March 2026
+    capsys.readouterr()
+    out = tmp_path / "march.html"
+    call_command("report", "--from", "2026-03-01", "--to", "2026-03-31", "-o", str(out))  # as the README says
+    assert f"wrote {out}: 3 claims" in capsys.readouterr().err  # was 0 claims: the demo was dated today
+    assert "Harbour Bridge" in out.read_text(encoding="utf-8")
