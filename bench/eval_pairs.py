@@ -16,7 +16,11 @@ systems:
   ms per pair is ``search`` time per new claim, vectors and spaCy computed beforehand as at extraction;
 * ``pair``: the shipped pair model (``claims/nlp/matching/pairs.py``) at its own ``same`` threshold;
 * ``cosine``: the all-MiniLM-L6-v2 cosine baseline, its threshold tuned for F1 on ``--fit`` (MRPC
-  train minus the dev split, written by ``bench/train_pairs.py``), like the README's table.
+  train minus the dev split), like the README's table.
+
+The MRPC split (``var/pairs/mrpc-fit.tsv`` and ``mrpc-dev.tsv``) is made here when it is missing, by
+``bench/train_pairs.py``'s own ``split_mrpc`` from MRPC's train file in the shared data (no torch
+needed), so a fresh clone runs with only its arguments.
 
 Each other system is one ``decide(pairs) -> bool array`` made by a factory in ``SYSTEMS``: to measure the
 product's full matching decision, add a factory there and pass its name to ``--system``. Prints
@@ -38,6 +42,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import train_pairs  # noqa: E402 (the MRPC split; it imports torch only inside its training functions)
 
 Pairs = list[tuple[str, str]]
 Decide = Callable[[Pairs], np.ndarray]
@@ -47,6 +54,27 @@ def read_pairs(path: Path) -> tuple[Pairs, np.ndarray]:
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     return [(r["text1"], r["text2"]) for r in rows], np.array([int(r["label"]) for r in rows])
+
+
+def split_paths() -> tuple[Path, Path]:
+    return train_pairs.SPLITS / "mrpc-fit.tsv", train_pairs.SPLITS / "mrpc-dev.tsv"
+
+
+def ensure_pairs(path: Path) -> Path:
+    """``path``, made first when it is one of the MRPC split's files and missing (``train_pairs.split_mrpc``:
+    the same rows, the same dev hash); ``SystemExit`` naming what is missing otherwise."""
+    path = Path(path)
+    if path.exists():
+        return path
+    if path.resolve() not in {p.resolve() for p in split_paths()}:
+        raise SystemExit(f"{path}: no such file")
+    if not train_pairs.MRPC.exists():
+        raise SystemExit(f"{path} is missing, and so is MRPC's train file to make it from ({train_pairs.MRPC}; "
+                         "set CLAIMDESK_SHARED to the folder holding data/pairs/mrpc/train.tsv)")
+    fit, dev = train_pairs.split_mrpc()
+    fit_path, dev_path = split_paths()
+    print(f"made the MRPC split from {train_pairs.MRPC}: {fit_path} ({len(fit)} pairs), {dev_path} ({len(dev)})")
+    return path
 
 
 def metrics(labels: np.ndarray, predicted: np.ndarray) -> dict:
@@ -81,7 +109,7 @@ def cosine_system(args) -> Decide:
         b = encoder.encode([p[1] for p in pairs])
         return (a * b).sum(axis=1)
 
-    fit_pairs, fit_labels = read_pairs(args.fit)
+    fit_pairs, fit_labels = read_pairs(ensure_pairs(args.fit))
     fit_cos = cosines(fit_pairs)
     threshold = max(np.unique(np.round(fit_cos, 4)), key=lambda t: metrics(fit_labels, fit_cos >= t)["f1"])
     print(f"MiniLM cosine: threshold {threshold:.4f} (best F1 on {args.fit.name}, {len(fit_pairs)} pairs)")
@@ -148,12 +176,13 @@ def main(argv=None) -> int:
                     help="product (default; also runs the cosine baseline first), pair, cosine, or all")
     ap.add_argument("--no-baseline", action="store_true", help="product alone (the cosine baseline's "
                     "threshold takes minutes to tune on two cores)")
-    ap.add_argument("--fit", type=Path, default=ROOT / "var/pairs/mrpc-fit.tsv",
-                    help="pairs the cosine threshold is tuned on (never the evaluated ones)")
+    ap.add_argument("--fit", type=Path, default=split_paths()[0],
+                    help="pairs the cosine threshold is tuned on (never the evaluated ones); the MRPC split's "
+                         "fit part by default, made when missing")
     ap.add_argument("--batch", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
-    pairs, labels = read_pairs(args.pairs)
+    pairs, labels = read_pairs(ensure_pairs(args.pairs))
     print(f"{args.pairs}: {len(pairs)} pairs, {labels.mean():.3f} same")
     names = {"all": [*SYSTEMS, *RUNS], "product": ["product"] if args.no_baseline else ["cosine", "product"]}.get(args.system, [args.system])
     m = None

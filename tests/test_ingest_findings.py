@@ -416,3 +416,81 @@ def test_the_readmes_march_report_finds_the_demo_claims(tmp_path, capsys):
     call_command("report", "--from", "2026-03-01", "--to", "2026-03-31", "-o", str(out))  # as the README says
     assert f"wrote {out}: 3 claims" in capsys.readouterr().err  # was 0 claims: the demo was dated today
     assert "Harbour Bridge" in out.read_text(encoding="utf-8")
+
+
+# --- 9. bench/eval_pairs.py on a fresh clone -------------------------------------------------------------
+
+_MRPC_ROWS = [(1, "A1", "B1", "The council closed the bridge on Tuesday.", "On Tuesday the council shut the bridge."),
+              (0, "A2", "B2", "Repairs will cost 12 million euros.", "The ferry adds crossings from Monday."),
+              (1, "A3", "B3", "The mayor resigned on Friday.", "On Friday the mayor stepped down."),
+              (0, "A4", "B4", "Traffic fell by a third.", "The bridge opened in 1962.")]
+_MRPC_ROWS += [(n % 2, f"C{n}", f"D{n}", f"Sentence number {n} about the bridge.", f"Sentence {n} on the bridge.")
+               for n in range(40)]
+
+
+@pytest.fixture
+def fresh_clone(tmp_path, monkeypatch):
+    """bench/eval_pairs.py with MRPC's train file in a shared folder and no var/pairs yet."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import eval_pairs
+    import train_pairs
+
+    mrpc = tmp_path / "shared/data/pairs/mrpc/train.tsv"
+    mrpc.parent.mkdir(parents=True)
+    mrpc.write_text("label\tid1\tid2\ttext1\ttext2\n" + "".join("\t".join(map(str, r)) + "\n" for r in _MRPC_ROWS),
+                    encoding="utf-8")
+    monkeypatch.setattr(train_pairs, "MRPC", mrpc)
+    monkeypatch.setattr(train_pairs, "SPLITS", tmp_path / "clone/var/pairs")
+    return eval_pairs, train_pairs
+
+
+def test_eval_pairs_makes_the_mrpc_split_when_it_is_missing(fresh_clone):
+    eval_pairs, train_pairs = fresh_clone
+    fit_path, dev_path = eval_pairs.split_paths()
+    assert not fit_path.exists()
+    assert eval_pairs.ensure_pairs(fit_path) == fit_path
+    fit, dev = train_pairs.read_pairs(fit_path), train_pairs.read_pairs(dev_path)
+    assert len(fit) + len(dev) == len(_MRPC_ROWS) and dev  # every row once, some in dev
+    assert all(train_pairs.is_dev(r) for r in dev) and not any(train_pairs.is_dev(r) for r in fit)
+
+
+def test_eval_pairs_imports_no_torch():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'bench'); import eval_pairs; "
+                           "print('torch' in sys.modules)"], cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "False"
+
+
+def test_eval_pairs_cosine_runs_on_a_fresh_clone_and_names_what_is_missing(fresh_clone, monkeypatch, capsys, tmp_path):
+    import numpy as np
+
+    import claims.nlp.encoders.minilm as minilm
+
+    eval_pairs, train_pairs = fresh_clone
+
+    class Words:  # a stand-in encoder: bag of words, unit length (no model run)
+        def encode(self, texts):
+            vocab = sorted({w for r in _MRPC_ROWS for t in r[3:] for w in t.lower().split()})
+            out = np.array([[t.lower().split().count(w) for w in vocab] for t in texts], dtype=float)
+            return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    monkeypatch.setattr(minilm, "MiniLM", Words)
+    pairs = tmp_path / "my-pairs.tsv"
+    pairs.write_text("label\tid1\tid2\ttext1\ttext2\n" + "".join("\t".join(map(str, r)) + "\n" for r in _MRPC_ROWS[:4]),
+                     encoding="utf-8")
+    assert eval_pairs.main(["--pairs", str(pairs), "--system", "cosine", "--batch", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "made the MRPC split" in out and out.strip().splitlines()[-1].startswith("F1 ")
+    monkeypatch.setattr(train_pairs, "MRPC", tmp_path / "nowhere/train.tsv")
+    (train_pairs.SPLITS / "mrpc-fit.tsv").unlink()
+    with pytest.raises(SystemExit, match="MRPC's train file"):
+        eval_pairs.main(["--pairs", str(pairs), "--system", "cosine"])
+    with pytest.raises(SystemExit, match="no such file"):
+        eval_pairs.main(["--pairs", str(tmp_path / "typo.tsv")])
