@@ -5,6 +5,7 @@ Models hold data and querysets; every write goes through ``claims.services``.
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Greatest, Least
 
 
 class Article(models.Model):
@@ -255,7 +256,23 @@ class Assignment(models.Model):
         return f"claim {self.claim_id} → {self.assignee or 'nobody'}"
 
 
+def article_before(a, b) -> bool:
+    """Whether article ``a`` came before article ``b`` in time: by published date where both have one
+    and they differ, then by ingest time and id. ``a`` and ``b`` need ``published``, ``created_at``
+    and ``pk`` (an article, or a row of those values)."""
+    if a.published and b.published and a.published != b.published:
+        return a.published < b.published
+    return (a.created_at, a.pk) < (b.created_at, b.pk)
+
+
 class ClaimMatch(models.Model):
+    """Two claims of different articles that say the same (or a related or conflicting) thing.
+
+    One row per pair, whichever way round it was found: ``claim`` is the claim of the article
+    ingested later (the higher article id), ``earlier`` the other one. Which of the two was
+    *published* first is a question for :func:`article_before`, not for these names.
+    """
+
     class Kind(models.TextChoices):
         SAME = "same", "Same claim"
         RELATED = "related", "Related"
@@ -272,14 +289,21 @@ class ClaimMatch(models.Model):
 
     class Meta:
         ordering = ["claim_id", "-score"]
-        constraints = [models.UniqueConstraint(fields=["claim", "earlier"], name="match_unique_pair")]
+        # The unordered pair: two workers matching two articles at once each find the pair from
+        # their own side, and the storing code's ON CONFLICT DO NOTHING keeps the first.
+        constraints = [models.UniqueConstraint(Least("claim", "earlier"), Greatest("claim", "earlier"),
+                                               name="match_unique_unordered_pair")]
 
     def __str__(self):
         return f"{self.claim_id} ~ {self.earlier_id} ({self.kind}, {self.score:.2f})"
 
 
 class MatchDecision(models.Model):
-    """A reviewer confirming or rejecting a suggested match: the ground truth for threshold reports."""
+    """A reviewer confirming or rejecting a suggested match: the ground truth for threshold reports.
+
+    Append-only: the latest decision on a match is the one that stands; a changed mind adds a row,
+    so the earlier decision stays on record. ``username`` is copied so that deleting a user keeps
+    who decided."""
 
     class Decision(models.TextChoices):
         CONFIRM = "confirm", "Confirmed"
@@ -287,6 +311,7 @@ class MatchDecision(models.Model):
 
     match = models.ForeignKey(ClaimMatch, on_delete=models.CASCADE, related_name="decisions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True)
     decision = models.CharField(max_length=10, choices=Decision.choices)
     score = models.FloatField(help_text="The match score when the decision was taken.")
     at = models.DateTimeField(auto_now_add=True)
@@ -296,6 +321,11 @@ class MatchDecision(models.Model):
 
     def __str__(self):
         return f"{self.decision} match {self.match_id} ({self.score:.2f})"
+
+    @property
+    def by(self) -> str:
+        """Who decided, as a name (the copied one when the user is gone)."""
+        return self.username or getattr(self.user, "username", "") or "a deleted user"
 
 
 class AuditRecord(models.Model):

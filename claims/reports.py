@@ -10,16 +10,17 @@ desk's time zone (``CLAIMDESK_TIME_ZONE``). Both ends are inclusive.
 from __future__ import annotations
 
 import datetime
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import selectors
 from .errors import InvalidInput
-from .models import Article, Claim, ClaimMatch, Evidence
+from .models import Article, Claim, ClaimMatch, Evidence, MatchDecision, article_before
 
 # Chart order and colours: the desk's own (the article view's highlights).
 VERDICT_COLOURS = {
@@ -66,7 +67,16 @@ class ReportRow:
     rationale: str
     evidence: tuple[EvidenceLink, ...]
     published_at: datetime.datetime | None
-    matched_earlier: bool
+    matched_earlier: bool  # matches a claim of an article published before this one's
+    matched_later: bool = False  # ... or after it
+
+    @property
+    def match_note(self) -> str:
+        if self.matched_earlier and self.matched_later:
+            return "Matches earlier and later claims."
+        if self.matched_earlier:
+            return "Matches an earlier claim."
+        return "Matches a later claim." if self.matched_later else ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,7 @@ class Report:
     rows: list[ReportRow] = field(default_factory=list)
     top_disputed_speakers: list[SpeakerTally] = field(default_factory=list)
     matched_earlier: int = 0
+    matched_later: int = 0
 
     @property
     def total(self) -> int:
@@ -151,13 +162,14 @@ def report_build(*, user=None, date_from=None, date_to=None, article_ids=(), rev
     if reviewed_only:
         qs = qs.exclude(verdict=Claim.Verdict.UNREVIEWED)
     qs = (qs.select_related("article", "speaker")
-          .annotate(has_earlier=Exists(ClaimMatch.objects.filter(claim=OuterRef("pk"))))
           .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("added_at", "pk")))
           .order_by(F("article__published").asc(nulls_last=True), "article_id", "start"))
 
+    claims = list(qs.iterator(chunk_size=2000))
+    sides = _match_sides([c.pk for c in claims])
     rows, tallies = [], {}
-    for number, claim in enumerate(qs.iterator(chunk_size=2000), start=1):
-        rows.append(_row(number, claim))
+    for number, claim in enumerate(claims, start=1):
+        rows.append(_row(number, claim, sides.get(claim.pk, set())))
         if claim.speaker_id:
             t = tallies.setdefault(claim.speaker_id, [claim.speaker.name, 0, 0])
             t[1] += claim.verdict == Claim.Verdict.DISPUTED
@@ -173,10 +185,38 @@ def report_build(*, user=None, date_from=None, date_to=None, article_ids=(), rev
         title=_title(articles, date_from, date_to), date_from=date_from, date_to=date_to, articles=articles,
         generated_at=timezone.now(), time_zone=settings.TIME_ZONE, counts=counts, rows=rows,
         top_disputed_speakers=top, matched_earlier=sum(r.matched_earlier for r in rows),
+        matched_later=sum(r.matched_later for r in rows),
     )
 
 
-def _row(number, claim) -> ReportRow:
+_ArticleTime = namedtuple("_ArticleTime", "pk published created_at")
+
+
+def _match_sides(claim_ids, chunk=1000) -> dict[int, set[str]]:
+    """For each of these claims, whether it matches a claim of an ``"earlier"`` and/or a ``"later"``
+    article, by the articles' dates (``models.article_before``), whichever side of the stored pair
+    it is on. A match whose standing decision is "reject" is no match; nor is one with a claim
+    marked "not a claim"."""
+    latest = (MatchDecision.objects.filter(match=OuterRef("pk")).order_by("-at", "-id").values("decision")[:1])
+    sides: dict[int, set[str]] = {}
+    for i in range(0, len(claim_ids), chunk):
+        ids = claim_ids[i:i + chunk]
+        found = (ClaimMatch.objects.filter(Q(claim_id__in=ids) | Q(earlier_id__in=ids))
+                 .filter(claim__not_a_claim=False, earlier__not_a_claim=False)
+                 .annotate(standing=Subquery(latest))
+                 .exclude(standing=MatchDecision.Decision.REJECT, standing__isnull=False)
+                 .values_list("claim_id", "claim__article_id", "claim__article__published",
+                              "claim__article__created_at", "earlier_id", "earlier__article_id",
+                              "earlier__article__published", "earlier__article__created_at"))
+        for a_id, *a_art, b_id, b_art_id, b_published, b_created in found:
+            a, b = _ArticleTime(*a_art), _ArticleTime(b_art_id, b_published, b_created)
+            b_first = article_before(b, a)
+            sides.setdefault(a_id, set()).add("earlier" if b_first else "later")
+            sides.setdefault(b_id, set()).add("later" if b_first else "earlier")
+    return sides
+
+
+def _row(number, claim, sides=frozenset()) -> ReportRow:
     attribution = ATTRIBUTION_LABELS.get(claim.attribution, claim.attribution)
     if claim.speaker_id:
         speaker = claim.speaker.name
@@ -189,7 +229,7 @@ def _row(number, claim) -> ReportRow:
         article_url=claim.article.url, speaker=speaker, attribution=attribution, verdict=claim.verdict,
         verdict_label=claim.get_verdict_display(), rationale=claim.verdict_note,
         evidence=tuple(EvidenceLink(e.url, e.title or e.url) for e in claim.evidence.all()),
-        published_at=claim.published_at, matched_earlier=claim.has_earlier,
+        published_at=claim.published_at, matched_earlier="earlier" in sides, matched_later="later" in sides,
     )
 
 

@@ -471,11 +471,7 @@ def article_match(*, article_id, owner: str | None = None) -> bool:
             if article is None:
                 log.warning("article %s: lease lost before the matches were written; nothing written", article_id)
                 return False
-            # The index may still hold claims deleted since it loaded them (a re-queued article).
-            alive = set(Claim.objects.filter(pk__in={r.earlier_id for r in rows}, not_a_claim=False)
-                        .values_list("pk", flat=True))
-            rows = [r for r in rows if r.earlier_id in alive]
-            ClaimMatch.objects.bulk_create(rows, ignore_conflicts=True)
+            rows = matches_store(rows=rows)
             workflow.carry_over_suggestions(article_id=article_id)
             Article.objects.filter(pk=article_id).update(status=Article.Status.DONE, processed_at=timezone.now(),
                                                          error="", queued_at=None, **processing.lease_release_fields())
@@ -510,13 +506,34 @@ def claim_rematch(*, claim_id: int, reembed: bool = False) -> int:
                                lexical=m.lexical, semantic=m.semantic, reason=m.reason[:200])
                     for m in index.search(rec, exclude_article=claim.article_id)]
     with transaction.atomic():
-        alive = set(Claim.objects.filter(pk__in={r.earlier_id for r in rows}, not_a_claim=False)
-                    .values_list("pk", flat=True))
-        rows = [r for r in rows if r.earlier_id in alive]
-        gone = Q(claim_id=claim_id) | (Q(earlier_id=claim_id) if claim.not_a_claim else Q(pk__in=[]))
-        ClaimMatch.objects.filter(gone).delete()
-        ClaimMatch.objects.bulk_create(rows, ignore_conflicts=True)
+        # Both sides: the claim's pairs with later articles are stored from their side. A pair
+        # someone decided on stays as it is (the new search's row for it is ignored).
+        gone = Q(claim_id=claim_id) | Q(earlier_id=claim_id)
+        ClaimMatch.objects.filter(gone).exclude(decisions__isnull=False).delete()
+        rows = matches_store(rows=rows)
     return len(rows)
+
+
+def matches_store(*, rows: list[ClaimMatch]) -> list[ClaimMatch]:
+    """Store matches found from the searched claim's side (``claim`` searched, ``earlier`` found);
+    returns the rows it tried to store (existing pairs are left as they are).
+
+    Rules: a found claim deleted or marked "not a claim" since the index loaded it is dropped; each
+    row is turned so that ``claim`` is the claim of the later-ingested article; a pair already stored,
+    from either side, is left as it is: the unique constraint on the unordered pair, with ON CONFLICT
+    DO NOTHING, keeps the first of two workers that found it at the same time.
+    """
+    ids = {r.claim_id for r in rows} | {r.earlier_id for r in rows}
+    article_of = dict(Claim.objects.filter(pk__in=ids, not_a_claim=False).values_list("pk", "article_id"))
+    kept = []
+    for r in rows:
+        if r.claim_id not in article_of or r.earlier_id not in article_of:
+            continue
+        if article_of[r.claim_id] < article_of[r.earlier_id]:
+            r.claim_id, r.earlier_id = r.earlier_id, r.claim_id
+        kept.append(r)
+    ClaimMatch.objects.bulk_create(kept, ignore_conflicts=True)
+    return kept
 
 
 def article_process_sync(*, article_id) -> Article:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from . import permissions
 from .audit import audit_record, diff, lock_chain
-from .errors import InvalidInput, InvalidTransition, NotAllowed
+from .errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from .ingestion import clean_text, clean_url
 from .models import Assignment, Claim, ClaimMatch, Comment, Evidence, MatchDecision
 
@@ -364,15 +364,40 @@ def claim_accept_suggestion(*, claim: Claim, user) -> Claim:
 
 
 def match_decide(*, match: ClaimMatch, user, decision: str) -> MatchDecision:
-    """A reviewer confirms or rejects a suggested match (kept for the precision-per-threshold report)."""
+    """A reviewer confirms or rejects a suggested match (kept for the precision-per-threshold report).
+
+    Rules: the assignee or an editor decides; the latest decision is the one that stands. The same
+    decision again changes nothing (no row, no audit record): the standing decision comes back with
+    ``created`` False, and ``match_decision_text`` says who took it. A different decision adds a row
+    and an audit record naming the one it replaces, so the earlier one stays on record. Read under
+    the match's row lock, so two reviewers clicking at once record one decision, not two.
+    """
     if decision not in MatchDecision.Decision.values:
         raise InvalidInput(f"decision must be confirm or reject, got {decision!r}")
     permissions.check(user, permissions.DECIDE_MATCH, match.claim)
     with transaction.atomic():
-        made = MatchDecision.objects.create(match=match, user=user, decision=decision, score=match.score)
-        audit_record(actor=user, action=f"match.{decision}", obj=match.claim,
-                     changes={"match": [None, f"{match.earlier_id} ({match.kind}, {match.score:.3f})"]})
+        lock_chain()
+        locked = ClaimMatch.objects.select_for_update().filter(pk=match.pk).first()
+        if locked is None:
+            raise NotFound(f"no match with id {match.pk}")
+        standing = locked.decisions.select_related("user").order_by("-at", "-id").first()
+        if standing is not None and standing.decision == decision:
+            standing.created = False
+            return standing
+        made = MatchDecision.objects.create(match=locked, user=user, username=getattr(user, "username", ""),
+                                            decision=decision, score=locked.score)
+        changes = {"match": [None, f"{locked.earlier_id} ({locked.kind}, {locked.score:.3f})"]}
+        if standing is not None:
+            changes["decision"] = [f"{standing.decision} by {standing.by}", decision]
+        audit_record(actor=user, action=f"match.{decision}", obj=match.claim, changes=changes)
+    made.created = True
     return made
+
+
+def match_decision_text(decision: MatchDecision) -> str:
+    """A decision as a person reads it: "confirmed by editor on 3 May 2026, 10:04"."""
+    at = timezone.localtime(decision.at)
+    return f"{decision.get_decision_display().lower()} by {decision.by} on {at:%-d %b %Y, %H:%M}"
 
 
 def carry_over_suggestions(*, article_id: int, user=None) -> int:

@@ -4,7 +4,7 @@ comments, history), the desk overview and the bulk actions."""
 import statistics
 
 from django.contrib import admin, messages
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from .. import claimreview, corrections, permissions, selectors, workflow
 from ..errors import ClaimdeskError
-from ..models import Article, Claim, ClaimMatch
+from ..models import Article, Claim, ClaimMatch, MatchDecision, article_before
 from .access import DeskAccess
 from .claim_forms import (
     AssignForm,
@@ -47,11 +47,9 @@ def _duration(hours: float) -> str:
 
 
 def _earlier(a: Article, b: Article) -> bool:
-    """Whether article ``a`` came before ``b`` in time: by published date where both have one, then
-    by ingest time (a match's "earlier" claim is simply the other one; this says which came first)."""
-    if a.published and b.published and a.published != b.published:
-        return a.published < b.published
-    return (a.created_at, a.pk) < (b.created_at, b.pk)
+    """Whether article ``a`` came before ``b`` (a match's "earlier" claim is the one of the
+    earlier-ingested article; this says which was published first): ``models.article_before``."""
+    return article_before(a, b)
 
 
 def _in_context(claim, width=400):
@@ -148,11 +146,19 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
         claim = get_object_or_404(self.get_queryset(request), pk=object_id)
         user = request.user
         matches = []
-        for m in claim.matches.select_related("earlier__article", "earlier__speaker").order_by("-score"):
+        decisions = Prefetch("decisions", queryset=MatchDecision.objects.select_related("user").order_by("at", "id"))
+        for m in (claim.matches.select_related("earlier__article", "earlier__speaker").prefetch_related(decisions)
+                  .order_by("-score")):
             mine, theirs = marked_diff(claim.text, m.earlier.text)
+            # The latest decision stands; the ones before it are shown beside it, never dropped.
+            taken = [(d.decision, workflow.match_decision_text(d)) for d in m.decisions.all()]
+            standing, decided = taken[-1] if taken else (None, "")
             matches.append({"match": m, "mine": mine, "theirs": theirs,
                             "when": "earlier" if _earlier(m.earlier.article, claim.article) else "later",
-                            "verdict": verdict_badge(m.earlier.verdict, m.earlier.get_verdict_display())})
+                            "verdict": verdict_badge(m.earlier.verdict, m.earlier.get_verdict_display()),
+                            "standing": standing, "decided": decided,
+                            "before": [text for _, text in reversed(taken[:-1])]})
+        matches.sort(key=lambda row: row["standing"] == "reject")  # rejected ones last, still listed
         can = {
             "assign": (permissions.allowed(user, permissions.ASSIGN, claim)
                        and claim.state not in (Claim.State.PROPOSED, Claim.State.PUBLISHED)),
@@ -269,8 +275,12 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
                 if not (match_id.isascii() and match_id.isdigit() and len(match_id) < 19):
                     raise ClaimdeskError(f"match must be a match id, got {match_id!r}")
                 match = get_object_or_404(ClaimMatch, pk=int(match_id), claim=claim)
-                workflow.match_decide(match=match, user=user, decision=step.split("-")[0])
-                done = f"Match {step.split('-')[0]}ed."
+                made = workflow.match_decide(match=match, user=user, decision=step.split("-")[0])
+                if not made.created:
+                    messages.info(request, f"Match with claim #{match.earlier_id} already "
+                                           f"{workflow.match_decision_text(made)}; nothing changed.")
+                    return back
+                done = f"Match with claim #{match.earlier_id} {workflow.match_decision_text(made)}."
             else:
                 raise ClaimdeskError(f"unknown step {step!r}")
         except ClaimdeskError as exc:

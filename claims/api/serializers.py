@@ -264,6 +264,9 @@ class DecisionOutSerializer(serializers.Serializer):
     match = serializers.IntegerField()
     decision = serializers.CharField()
     score = serializers.FloatField()
+    by = serializers.CharField(help_text="Who took the decision that stands.")
+    at = serializers.DateTimeField()
+    detail = serializers.CharField(required=False, help_text="Only when it was already decided so (200).")
 
 
 def page_of(serializer_class, name):

@@ -249,7 +249,7 @@ def claim_evidence(request, claim_id):
 
 
 @extend_schema(parameters=[_id("match_id", "match")], request=DecisionInSerializer,
-               responses={201: DecisionOutSerializer, **errors(*READ, 404, 409)})
+               responses={201: DecisionOutSerializer, 200: DecisionOutSerializer, **errors(*READ, 404, 409)})
 @api_view(["POST"])
 def match_decision(request, match_id):
     """Confirm or reject a suggested match: {"decision": "confirm" | "reject"}."""
@@ -262,8 +262,11 @@ def match_decision(request, match_id):
     permissions.check(request.user, permissions.DECIDE_MATCH, match.claim)
     data = _valid(DecisionInSerializer, request.data)
     made = workflow.match_decide(match=match, user=request.user, decision=data["decision"])
-    return Response({"id": made.pk, "match": match.pk, "decision": made.decision, "score": made.score},
-                    status=status.HTTP_201_CREATED)
+    body = {"id": made.pk, "match": match.pk, "decision": made.decision, "score": made.score, "by": made.by,
+            "at": made.at}
+    if not made.created:  # the same decision again: nothing new recorded
+        return Response(body | {"detail": f"match {match.pk} already {workflow.match_decision_text(made)}"})
+    return Response(body, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(parameters=[CLAIM_ID], responses={200: AuditRecordSerializer(many=True), **errors(*READ, 404)})
