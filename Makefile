@@ -23,13 +23,10 @@ $(STAMP): requirements/base.txt requirements/dev.txt requirements/models.txt pyp
 	touch $(STAMP)
 
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py demo
-	@echo
-	@echo "Claimdesk is starting: open http://127.0.0.1:$(PORT)/admin/ and sign in with the account above."
-	@echo "Stop with Ctrl-C (it stops the worker and beat too, within ten seconds)."
-# exec: no shell is left between make and the supervisor (factcheck/run.py) that stops all three.
-	@exec $(BIN)/python -m factcheck.run --port $(PORT) --concurrency $(CONCURRENCY)
+	@$(BIN)/python manage.py migrate --noinput -v 0
+# exec: no shell is left between make and the supervisor (factcheck/run.py) that stops all three. --demo:
+# it creates the demo accounts and articles, and prints the URL and the password last, once all is up.
+	@exec $(BIN)/python -m factcheck.run --port $(PORT) --concurrency $(CONCURRENCY) --demo
 
 web: install
 	$(BIN)/python manage.py runserver --insecure 127.0.0.1:$(PORT)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 
 from .errors import InvalidInput, NotFound
 from .models import Article, AuditRecord, Claim, ClaimMatch, Comment, Evidence
@@ -87,6 +87,23 @@ def claim_list(*, user=None, article_id=None, verdict=None, assignee=None, attri
     if attribution:
         qs = qs.filter(attribution=attribution)
     return qs
+
+
+def claim_queue_next(*, user, after_id=None) -> Claim | None:
+    """The next claim of ``user``'s review queue: assigned to them, in review (a verdict to propose),
+    not marked "not a claim", other than ``after_id``; in the queue's order (due, check-worthiness
+    highest first, id)."""
+    qs = (Claim.objects.visible_to(user).filter(assignee=user, state=Claim.State.IN_REVIEW, not_a_claim=False)
+          .exclude(pk=after_id).queue_order())
+    return qs.first()
+
+
+def claim_approval_next(*, user, after_id=None) -> Claim | None:
+    """The next claim waiting for ``user``'s second review: proposed by someone else, oldest proposal
+    first (the order of the claim list's "Waiting for my approval")."""
+    qs = (Claim.objects.visible_to(user).filter(state=Claim.State.PROPOSED, not_a_claim=False)
+          .exclude(proposed_by=user).exclude(pk=after_id).order_by(F("proposed_at").asc(nulls_last=True), "id"))
+    return qs.first()
 
 
 # What a row of the claim list shows, as ``values()`` lookups: no model instances (building five per
@@ -288,6 +305,13 @@ def audit_for_claim(*, claim_id, user=None):
     """A claim's audit records, oldest first; with ``user``, only for a claim that user may see."""
     claim = claim_get(claim_id=claim_id, user=user)
     return AuditRecord.objects.filter(object_type="claim", object_id=str(claim.pk)).order_by("id")
+
+
+def audit_for_object(*, obj):
+    """The audit records written about ``obj`` (its model name and id exactly), oldest first.
+
+    Access is the caller's to check (a claim's page, or the audit trail's readers)."""
+    return AuditRecord.objects.filter(object_type=obj._meta.model_name, object_id=str(obj.pk)).order_by("id")
 
 
 def _as_datetime(value, what):

@@ -104,3 +104,162 @@ def test_the_new_part_of_a_split_keeps_the_assignee_and_due_time_so_the_reviewer
     corrections.claim_correct(claim=second, user=reviewer, attribution="direct", rematch=False)  # allowed now
     rec = AuditRecord.objects.get(action="claim.split", object_id=str(second.pk))
     assert rec.changes["assignee"] == [None, reviewer.username] and rec.changes["state"] == ["unreviewed", "in_review"]
+
+
+# --- 2. a claim's audit trail is that claim's, and reviewers may read it ----------------------------
+
+def _as(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_a_claims_audit_trail_lists_its_own_records_only_not_those_of_claims_whose_id_contains_it(client):
+    editor = EditorFactory()
+    claims = {pk: ClaimFactory(id=pk) for pk in (4, 14, 40, 41)}
+    for claim in claims.values():
+        workflow.claim_comment(claim=claim, user=editor, text=f"about claim {claim.pk}")
+    workflow.claim_add_evidence(claim=claims[4], user=editor, url="https://example.org/4")
+    page = _as(client, editor).get(reverse("admin:claims_claim_change", args=[4])).content.decode()
+    assert 'href="/admin/claims/auditrecord/?claim=4"' in page
+    response = client.get(reverse("admin:claims_auditrecord_changelist"), {"claim": "4"})
+    listed = list(response.context["cl"].result_list)
+    assert {(r.object_type, r.object_id) for r in listed} == {("claim", "4")}
+    assert {r.action for r in listed} == {"claim.comment", "claim.evidence"}
+
+
+def test_a_reviewer_reads_the_audit_trail_of_a_claim_but_not_the_whole_trail(client):
+    claim = ClaimFactory()
+    workflow.claim_comment(claim=claim, user=EditorFactory(), text="checked")
+    other = ClaimFactory()
+    workflow.claim_comment(claim=other, user=EditorFactory(), text="elsewhere")
+    reviewer = ReviewerFactory()
+    page = _as(client, reviewer).get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    assert "Audit trail of this claim" in page
+    response = client.get(reverse("admin:claims_auditrecord_changelist"), {"claim": str(claim.pk)})
+    assert response.status_code == 200
+    listed = list(response.context["cl"].result_list)
+    assert [r.object_id for r in listed] == [str(claim.pk)]
+    record = listed[0]
+    assert client.get(reverse("admin:claims_auditrecord_change", args=[record.pk])).status_code == 200
+    whole = client.get(reverse("admin:claims_auditrecord_changelist"))
+    assert whole.status_code == 403 and "Only editors can read the audit trail" in whole.content.decode()
+    foreign = AuditRecord.objects.get(object_id=str(other.pk))
+    assert client.get(reverse("admin:claims_auditrecord_changelist"), {"claim": "abc"}).status_code == 403
+    assert client.get(reverse("admin:claims_auditrecord_change", args=[foreign.pk])).status_code == 200
+
+
+# --- 4. after a verdict, the way on to the next claim -----------------------------------------------
+
+def _propose_step(client, claim):
+    return client.post(reverse("admin:claims_claim_workflow", args=[claim.pk, "propose"]), {
+        "verdict": "verified", "rationale": "The minutes say so", "evidence_url": "https://example.org/m"},
+        follow=True)
+
+
+def test_after_proposing_the_message_links_the_next_claim_of_the_queue_in_queue_order(client):
+    editor, reviewer = EditorFactory(), ReviewerFactory()
+    now = timezone.now()
+    current, later, sooner, undated = (ClaimFactory(checkworthiness=w) for w in (0.5, 0.9, 0.2, 0.99))
+    for claim, due in ((current, now + dt.timedelta(hours=1)), (later, now + dt.timedelta(days=3)),
+                       (sooner, now + dt.timedelta(days=1)), (undated, None)):
+        workflow.claim_assign(claim=claim, user=editor, assignee=reviewer, due=due)
+    ClaimFactory()  # not assigned: never "next"
+    response = _propose_step(_as(client, reviewer), current)
+    html = response.content.decode()
+    assert f'<a href="/admin/claims/claim/{sooner.pk}/change/" id="next-claim">Next claim in your queue: #{sooner.pk}</a>' in html
+
+
+def test_after_the_last_claim_of_the_queue_the_message_says_there_is_none(client):
+    editor, reviewer = EditorFactory(), ReviewerFactory()
+    claim = ClaimFactory()
+    workflow.claim_assign(claim=claim, user=editor, assignee=reviewer)
+    assert "No more claims in your queue." in _propose_step(_as(client, reviewer), claim).content.decode()
+
+
+def test_after_approving_the_message_links_the_next_claim_waiting_for_approval(client):
+    editor, approver, reviewer = EditorFactory(), EditorFactory(), ReviewerFactory()
+    first, second = ClaimFactory(), ClaimFactory()
+    for claim in (first, second):
+        workflow.claim_assign(claim=claim, user=editor, assignee=reviewer)
+        workflow.claim_propose(claim=claim, user=reviewer, verdict="verified", rationale="x", evidence=EVIDENCE)
+    response = _as(client, approver).post(reverse("admin:claims_claim_workflow", args=[first.pk, "approve"]),
+                                          {"comment": ""}, follow=True)
+    assert f"Next claim waiting for your approval: #{second.pk}" in response.content.decode()
+
+
+# --- 5. a refusal is said once ----------------------------------------------------------------------
+
+def test_a_refused_proposal_says_why_once_beside_the_field_and_not_again_as_a_message(client):
+    editor, reviewer = EditorFactory(), ReviewerFactory()
+    claim = ClaimFactory()
+    workflow.claim_assign(claim=claim, user=editor, assignee=reviewer)
+    response = _as(client, reviewer).post(reverse("admin:claims_claim_workflow", args=[claim.pk, "propose"]),
+                                          {"verdict": "disputed", "rationale": "no link"})
+    html = response.content.decode()
+    assert html.count("at least one evidence link is required") == 1
+    assert not [str(m) for m in response.context["messages"]]
+
+
+def test_a_refusal_about_the_claims_state_is_a_message_once(client):
+    editor = EditorFactory()
+    claim = publish_verdict(ClaimFactory())
+    response = _as(client, editor).post(reverse("admin:claims_claim_workflow", args=[claim.pk, "propose"]),
+                                        {"verdict": "disputed", "rationale": "x", "evidence_url": "https://e.org/"},
+                                        follow=True)
+    html = response.content.decode()
+    assert html.count("is published; an editor must reopen it") == 1
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+
+
+# --- 6. a 403 says why ------------------------------------------------------------------------------
+
+def test_a_403_in_the_admin_shows_the_reason_from_the_permissions_module(client):
+    _as(client, ViewerFactory(username="vera"))
+    response = client.get(reverse("admin:claims_article_add"))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'id="reason"' in html and "Only editors can add articles; vera is a viewer." in html
+    delete = client.get(reverse("admin:claims_claim_delete", args=[ClaimFactory().pk]))
+    assert delete.status_code == 403 and "Nothing is deleted through the admin" in delete.content.decode()
+
+
+# --- 7. the History button shows the audit records --------------------------------------------------
+
+def test_the_history_page_of_a_claim_and_of_an_article_lists_their_audit_records(client):
+    editor = EditorFactory()
+    claim = ClaimFactory()
+    workflow.claim_comment(claim=claim, user=editor, text="first look")
+    corrections.article_correct(article=claim.article, user=editor, title="Bridge closed for repairs")
+    _as(client, editor)
+    page = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    assert 'class="historylink"' in page
+    html = client.get(reverse("admin:claims_claim_history", args=[claim.pk])).content.decode()
+    assert "claim.comment" in html and "first look" in html and "doesn’t have a change history" not in html
+    html = client.get(reverse("admin:claims_article_history", args=[claim.article_id])).content.decode()
+    assert "article.correct" in html and "Bridge closed for repairs" in html
+    assert client.get(reverse("admin:claims_claim_history", args=["abc"])).status_code == 302
+
+
+def test_a_reviewer_reads_a_claims_history_but_is_not_offered_an_articles(client):
+    claim = ClaimFactory()
+    workflow.claim_comment(claim=claim, user=EditorFactory(), text="first look")
+    _as(client, ReviewerFactory())
+    assert "claim.comment" in client.get(reverse("admin:claims_claim_history", args=[claim.pk])).content.decode()
+    page = client.get(reverse("admin:claims_article_change", args=[claim.article_id])).content.decode()
+    assert 'class="historylink"' not in page
+    response = client.get(reverse("admin:claims_article_history", args=[claim.article_id]))
+    assert response.status_code == 403 and "Only editors can read the audit trail" in response.content.decode()
+
+
+# --- 9. the claim search looks in claims, not article titles ----------------------------------------
+
+def test_claim_search_matches_text_and_speaker_not_the_article_title_unless_asked(client):
+    icc_article = ArticleFactory(title="ICC prosecutor visits Kyiv")
+    about = ClaimFactory(text="The ICC issued two warrants on Friday.")
+    by_title = ClaimFactory(article=icc_article, text="Nine people were detained.")
+    _as(client, EditorFactory())
+    url = reverse("admin:claims_claim_changelist")
+    found = set(client.get(url, {"q": "ICC"}).context["cl"].result_list)
+    assert found == {about}
+    found = set(client.get(url, {"q": "article: ICC"}).context["cl"].result_list)
+    assert found == {by_title}

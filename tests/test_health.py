@@ -2,8 +2,15 @@
 sweep's record, and a worker that sweeps once as it starts (the real processes are at the end)."""
 
 import datetime as dt
+import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from django.utils import timezone
@@ -101,8 +108,12 @@ def test_healthz_with_the_broker_down_is_503_within_a_second_and_shows_no_url(cl
 @pytest.mark.django_db
 def test_healthz_with_the_filesystem_brokers_folder_gone_is_503(client, settings, tmp_path):
     _healthy_background()
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS,
-                                                "data_folder_in": str(tmp_path / "gone")}
+    for folder in ("queue", "control"):
+        (tmp_path / folder).mkdir()
+    settings.CELERY_BROKER_URL = "filesystem://localhost//"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(tmp_path / "gone"),
+                                                "data_folder_out": str(tmp_path / "queue"),
+                                                "control_folder": str(tmp_path / "control")}
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["problems"] == ["the broker's folder data folder in is missing or not writable"]
@@ -274,3 +285,170 @@ def test_the_admin_home_still_renders_when_the_heartbeats_cannot_be_read(client,
     client.force_login(EditorFactory())
     response = client.get("/admin/")
     assert response.status_code == 200 and 'id="operations-banner"' not in response.content.decode()
+
+
+# --- real processes: a worker killed mid-article, articles stored while the broker was down, and a fresh
+# worker started WITHOUT beat that finishes them all because it sweeps once as it starts ------------------
+
+def _faults():
+    from .conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import faults
+
+    return faults
+
+
+class _Site:
+    """A web server of the desk, read the way a monitor and an operator read it."""
+
+    def __init__(self, desk, port):
+        self.desk, self.base = desk, f"http://127.0.0.1:{port}"
+
+    def healthz(self):
+        try:
+            with urllib.request.urlopen(self.base + "/healthz", timeout=5) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def wait_up(self, timeout=120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                return self.healthz()
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.3)
+        pytest.fail("the web server did not answer\n" + self.desk.log_tail())
+
+    def admin_home(self, username, password):
+        import requests
+
+        with requests.Session() as session:
+            login = self.base + "/admin/login/?next=/admin/"
+            session.get(login, timeout=10)
+            response = session.post(login, timeout=10, headers={"Referer": login}, data={
+                "username": username, "password": password, "next": "/admin/",
+                "csrfmiddlewaretoken": session.cookies["csrftoken"]})
+            assert response.status_code == 200 and 'id="desk-links"' in response.text, response.text[:2000]
+            return response.text
+
+
+def _wait_for(predicate, timeout, what, desk):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    pytest.fail(f"{what} within {timeout} s\n{desk.log_tail()}")
+
+
+def _long_article(folder):
+    """An article long enough that the worker is still extracting it when it is killed."""
+    from .conftest import ROOT
+
+    texts = [p.read_text(encoding="utf-8").strip() for p in sorted((ROOT / "claims" / "demo").glob("*.txt"))]
+    path = folder / "long.txt"
+    path.write_text("Harbour Bridge, the whole story\n\n" + "\n\n".join(
+        f"{text}\n\nPart {i + 1} of the desk's running file on the bridge." for i, text in
+        enumerate(texts * 6)), encoding="utf-8")
+    return path
+
+
+def _stuck_then_recovered(tmp_path, broker_url):
+    """The operations finding, end to end; returns the desk's statuses once the fresh worker is done."""
+    faults = _faults()
+
+    class Desk(faults.Desk):
+        def env(self):
+            # Heartbeats every second (a killed worker is unseen after 3 s); the lease is long, so only
+            # the start-up sweep can hand the killed worker's article back within the test's bound.
+            return {**super().env(), "CLAIMDESK_HEARTBEAT_SECONDS": "1"}
+
+    desk = Desk("sqlite://", broker_url, tmp_path, lease=300, sweep=30, resend_after=120, concurrency=1)
+    desk.manage("migrate", "--noinput")
+    desk.manage("shell", "-c", "from claims.roles import ensure_roles; ensure_roles(); "
+                "from django.contrib.auth.models import Group, User; "
+                "u = User.objects.create_user('operator', password='pw-for-the-operator', is_staff=True); "
+                "u.groups.add(Group.objects.get(name='editor'))")
+    port = faults.free_port()
+    try:
+        desk._spawn("web", [faults.PYTHON, "manage.py", "runserver", "--noreload", "--insecure",
+                            f"127.0.0.1:{port}"])
+        site = _Site(desk, port)
+        status, report = site.wait_up()
+        assert status == 503 and report["checks"]["workers"]["seen"] == 0, report
+        assert report["checks"]["sweep"]["last_run"] is None
+
+        first = desk.start_worker()
+        desk.manage("ingest", str(_long_article(tmp_path)))
+        busy = _wait_for(desk.working, 180, "no worker took the article", desk)
+        desk.kill_group(first)  # kill -9, the whole worker: its article stays "extracting" under a live lease
+        ((stuck_id, owner),) = busy
+        short = []
+        for i in range(2):
+            path = tmp_path / f"short-{i}.txt"
+            path.write_text(f"Ferry {i}\n\nThe harbour ferry number {i} will stop on Sunday, the operator said. "
+                            f"Tickets will cost {i + 3} euros, according to the council.", encoding="utf-8")
+            short.append(path)
+        # The broker is down while these are posted: stored, "queued", never sent.
+        env = {**desk.env(), "CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}
+        posted = subprocess.run([faults.PYTHON, "manage.py", "ingest", *map(str, short)], cwd=faults.ROOT, env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert posted.returncode == 0 and posted.stderr.count("stored but not queued") == 2, posted.stderr
+        assert sorted(desk.statuses().values()) == ["extracting", "queued", "queued"]
+
+        # The operator's view of it: no worker (its heartbeat ages out), and the banner says what to start.
+        status, report = _wait_for(lambda: (lambda r: r if r[0] == 503 and r[1]["checks"]["workers"]["seen"] == 0
+                                            else None)(site.healthz()), 30, "/healthz never said no worker", desk)
+        assert any("celery -A factcheck worker" in p for p in report["problems"])
+        page = site.admin_home("operator", "pw-for-the-operator")
+        assert 'id="operations-banner"' in page and "<code>celery -A factcheck worker --loglevel=INFO</code>" in page
+
+        fresh = desk.start_worker()  # still no beat
+        started = time.monotonic()
+
+        def all_done():
+            statuses = desk.statuses()
+            return statuses if set(statuses.values()) == {"done"} else None
+
+        statuses = _wait_for(all_done, 240, "the fresh worker did not finish every article", desk)
+        recovered_s = time.monotonic() - started
+        status, report = site.healthz()
+        assert status == 200, report
+        assert report["checks"]["sweep"]["run_by"] == "worker start" and report["checks"]["workers"]["seen"] == 1
+        page = site.admin_home("operator", "pw-for-the-operator")
+        assert 'id="operations-banner"' not in page
+        because = desk.query("SELECT changes FROM claims_audit_record WHERE action = 'article.lease_expired' "
+                             "AND object_id = %s", (str(stuck_id),))
+        assert because and "its worker process is gone" in because[0][0]
+
+        # A clean stop takes the worker's row with it: at once, no worker.
+        os.killpg(fresh.pid, signal.SIGTERM)
+        fresh.wait(60)
+        status, report = site.healthz()
+        assert status == 503 and report["checks"]["workers"]["seen"] == 0, report
+        return statuses, recovered_s, owner
+    finally:
+        desk.stop()
+
+
+@pytest.mark.slow
+def test_a_worker_started_without_beat_finishes_what_a_killed_worker_and_a_broker_outage_left(tmp_path):
+    """The embedded default (SQLite and the filesystem broker)."""
+    statuses, recovered_s, _ = _stuck_then_recovered(tmp_path, "filesystem://localhost//")
+    assert len(statuses) == 3 and recovered_s < 240
+
+
+@pytest.mark.slow
+@pytest.mark.services
+def test_a_worker_started_without_beat_finishes_them_on_redis_too(require_redis, settings, tmp_path):
+    """Redis keeps the killed worker's message unacknowledged until its visibility timeout (20 minutes):
+    only the start-up sweep can finish the article in time."""
+    from kombu import Connection
+
+    with Connection(settings.CELERY_BROKER_URL) as conn:
+        conn.default_channel.queue_purge("celery")  # nothing left over from an earlier run
+    statuses, recovered_s, _ = _stuck_then_recovered(tmp_path, settings.CELERY_BROKER_URL)
+    assert len(statuses) == 3 and recovered_s < 240

@@ -1,5 +1,6 @@
 """``python -m factcheck.run`` (what `make run` execs) stops the web server, the worker and beat,
-pool children included, within ten seconds of Ctrl-C or TERM, and when one of them dies."""
+pool children included, within ten seconds of Ctrl-C or TERM, and when one of them dies; it prints the
+URL and the demo password last, once everything is up."""
 
 import os
 import re
@@ -88,13 +89,14 @@ class Running:
     def started(self):
         return {name: int(pid) for name, pid in re.findall(r"\[run\] started (\w+) \(pid (\d+)\)", self.text())}
 
-    def wait_until_up(self, timeout=120):
-        """Port answering, worker with its pool child, beat with its schedule file; returns every pid."""
+    def wait_until_up(self, timeout=200):
+        """Port answering, worker with its pool child, the URL announced (a worker's heartbeat and a sweep
+        seen); returns every pid."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             started = self.started()
             if (len(started) == 3 and _port_open(self.port) and _descendants(started["worker"])
-                    and "beat: Starting..." in self.text()):
+                    and "Claimdesk is running:" in self.text()):
                 return {self.pid, *started.values(), *_descendants(started["worker"])}
             assert _alive(self.pid), f"supervisor died while starting:\n{self.text()}"
             time.sleep(0.3)
@@ -109,10 +111,10 @@ class Running:
         assert not _port_open(self.port)
 
 
-def _start(env, tmp_path, *, via_shell=False):
+def _start(env, tmp_path, *, via_shell=False, extra=()):
     port = _free_port()
     log = tmp_path / "run.log"
-    argv = [sys.executable, "-m", "factcheck.run", "--port", str(port), "--concurrency", "1"]
+    argv = [sys.executable, "-m", "factcheck.run", "--port", str(port), "--concurrency", "1", *extra]
     if via_shell:
         # A script starting it in the background: without job control, sh starts background jobs
         # with SIGINT (and SIGQUIT) ignored, which is how the old web server came to ignore Ctrl-C.
@@ -188,3 +190,86 @@ def test_when_one_child_dies_the_others_are_stopped_and_it_exits_non_zero(embedd
         assert "beat exited with status -9; stopping the others" in running.text()
     finally:
         _cleanup(running, proc)
+
+
+def test_the_url_and_the_demo_password_come_last_once_everything_is_up(embedded_env, tmp_path):
+    import requests
+
+    env = {**embedded_env, "DEMO_PASSWORD": "demo-pass-for-the-run-test"}
+    running, proc = _start(env, tmp_path, extra=["--demo"])
+    try:
+        running.wait_until_up()
+        time.sleep(8)  # the worker processes the demo articles and beat sends its sweeps meanwhile
+        text = running.text()
+        banner = text[text.index("Claimdesk is running:"):]
+        assert banner.splitlines() == [
+            f"Claimdesk is running: open http://127.0.0.1:{running.port}/admin/",
+            "  sign in as editor, password demo-pass-for-the-run-test (the same password for editor2, reviewer and viewer)",
+            f"  health: http://127.0.0.1:{running.port}/healthz",
+            "Stop with Ctrl-C (it stops the worker and beat too, within ten seconds).",
+        ]  # nothing printed after it
+        assert "demo accounts ready, 3 demo article(s) queued" in text
+        assert "No hostname was supplied" not in text  # kombu, at every task, with a bare filesystem:// URL
+        assert requests.get(f"http://127.0.0.1:{running.port}/healthz", timeout=5).status_code == 200
+        with requests.Session() as session:
+            login = f"http://127.0.0.1:{running.port}/admin/login/?next=/admin/"
+            session.get(login, timeout=10)
+            home = session.post(login, timeout=10, headers={"Referer": login}, data={
+                "username": "editor", "password": "demo-pass-for-the-run-test", "next": "/admin/",
+                "csrfmiddlewaretoken": session.cookies["csrftoken"]})
+        assert 'id="desk-links"' in home.text and 'id="operations-banner"' not in home.text
+        os.kill(running.pid, signal.SIGTERM)
+        assert proc.wait(timeout=STOP_WITHIN) == 0
+    finally:
+        _cleanup(running, proc)
+
+
+def test_a_failing_demo_stops_the_run_before_anything_starts(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL",
+                                                             "DJANGO_SETTINGS_MODULE"}}
+    env["CLAIMDESK_VAR_DIR"] = str(tmp_path / "not-migrated")
+    proc = subprocess.run([sys.executable, "-m", "factcheck.run", "--port", str(_free_port()), "--demo"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "manage.py demo failed" in proc.stderr
+    assert "[run] started" not in proc.stderr
+
+
+@pytest.mark.django_db
+def test_past_the_ready_timeout_the_url_is_printed_with_what_is_missing(capsys):
+    from factcheck.run import Announcer
+
+    announcer = Announcer(port=_free_port(), password="pw", timeout=0)
+    announcer()
+    out = capsys.readouterr().out
+    assert f"Claimdesk is running: open http://127.0.0.1:{announcer.port}/admin/" in out
+    assert "not healthy after 0 s:" in out and "does not answer on port" in out
+    assert "celery -A factcheck worker" in out and "celery -A factcheck beat" in out
+    announcer()  # once only
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.django_db
+def test_the_url_waits_for_a_worker_and_a_sweep_since_the_start(capsys, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from claims import health
+    from claims.models import Heartbeat
+    from factcheck import run
+
+    monkeypatch.setattr(run, "_port_open", lambda port: True)
+    announcer = run.Announcer(port=8123, timeout=600)
+    health.sweep_record(reason="beat", returned=0, failed=0, resent=0, unsent=0)
+    Heartbeat.objects.update(seen_at=timezone.now() - dt.timedelta(seconds=10))  # before the start: not counted
+    announcer()
+    health.worker_beat(name="celery@run-test")
+    announcer.next_check = 0
+    announcer()
+    assert capsys.readouterr().out == ""
+    health.sweep_record(reason="worker start", returned=0, failed=0, resent=0, unsent=0)
+    announcer.next_check = 0
+    announcer()
+    out = capsys.readouterr().out
+    assert "Claimdesk is running: open http://127.0.0.1:8123/admin/" in out and "password" not in out
+    assert "not healthy" not in out

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import claimreview, permissions
-from ..errors import ClaimdeskError
+from ..errors import InvalidInput
 from ..models import Claim, Speaker
 from .display import desk_users
 
@@ -223,7 +223,7 @@ class SplitForm(forms.Form):
         return data
 
 
-class FormInvalid(ClaimdeskError):
+class FormInvalid(InvalidInput):
     """A workflow form with errors beside its fields (the claim page is shown again with the input)."""
 
 
