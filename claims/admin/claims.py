@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from .. import claimreview, corrections, permissions, selectors, workflow
-from ..errors import ClaimdeskError
+from ..errors import ClaimdeskError, InvalidInput
 from ..models import Article, Claim, ClaimMatch, MatchDecision, article_before
 from .access import DeskAccess
 from .claim_forms import (
@@ -71,7 +71,10 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
                     "attribution", "speaker", "match_count", "article"]
     list_filter = [MineFilter, "state", "verdict", "assignee", DueFilter, "attribution", CheckworthinessFilter,
                    "needs_rereview", NotAClaimFilter, "article"]
-    search_fields = ["text", "speaker__name", "article__title"]
+    # The claim's words and its speaker; an article's title only when asked for ("article: ICC"), since
+    # every claim of an article mentioning a word in its title would match it otherwise.
+    search_fields = ["text", "speaker__name"]
+    search_help_text = "Searches the claim's text and speaker. “article: words” searches article titles."
     list_select_related = ["speaker", "assignee", "article"]
     list_per_page = 50
     fieldsets = [
@@ -90,6 +93,15 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user).annotate(_matches=Count("matches"))
+
+    def get_search_results(self, request, queryset, search_term):
+        head, sep, rest = search_term.partition(":")
+        if sep and head.strip().lower() == "article":
+            words = rest.split()
+            for word in words:
+                queryset = queryset.filter(article__title__icontains=word)
+            return queryset, False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_ordering(self, request):
         if request.GET.get("mine") == "1":  # the reviewer's queue
@@ -254,10 +266,14 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
                 data = valid(form).cleaned_data
                 workflow.claim_propose(claim=claim, user=user, verdict=data["verdict"], rationale=data["rationale"],
                                        evidence=form.evidence(), no_evidence_found=data["no_evidence_found"])
-                done = "Verdict proposed; it now awaits a second review by another editor."
+                done = self._with_next("Verdict proposed; it now awaits a second review by another editor.",
+                                       selectors.claim_queue_next(user=user, after_id=claim.pk), "in your queue")
             elif step == "approve":
                 workflow.claim_approve(claim=claim, user=user, comment=valid(form).cleaned_data["comment"])
-                done = "Verdict approved and published."
+                upcoming = selectors.claim_approval_next(user=user, after_id=claim.pk)
+                done = self._with_next("Verdict approved and published.",
+                                       upcoming or selectors.claim_queue_next(user=user, after_id=claim.pk),
+                                       "waiting for your approval" if upcoming else "in your queue")
             elif step == "send-back":
                 workflow.claim_send_back(claim=claim, user=user, comment=valid(form).cleaned_data["comment"])
                 done = "Sent back to the reviewer."
@@ -288,13 +304,24 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
         messages.success(request, done)
         return back
 
+    @staticmethod
+    def _with_next(done, upcoming, where):
+        """The success message, with the way on to the next claim (or word that there is none)."""
+        if upcoming is None:
+            return format_html("{} No more claims {}.", done, where)
+        return format_html('{} <a href="{}" id="next-claim">Next claim {}: #{}</a>', done,
+                           reverse("admin:claims_claim_change", args=[upcoming.pk]), where, upcoming.pk)
+
     def _refused(self, request, claim, step, form, exc):
-        messages.error(request, exc.message)
+        # Said once: what was typed wrong beside its field (or above its form), anything else (not
+        # allowed, not in this state) as a message, since the form may not even be shown now.
         extra = {"refused_step": step}
         if form is not None:
-            if not isinstance(exc, FormInvalid):
+            if isinstance(exc, InvalidInput) and not isinstance(exc, FormInvalid):
                 form.add_error(field_for(exc.message, form), exc.message)
             extra[self.STEP_FORMS[step][0]] = form
+        if form is None or not isinstance(exc, InvalidInput):
+            messages.error(request, exc.message)
         request.method = "GET"  # shown as the claim page, never taken for a post of the admin's own form
         return self.change_view(request, str(claim.pk), extra_context=extra)
 
