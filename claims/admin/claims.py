@@ -5,7 +5,7 @@ import statistics
 
 from django.contrib import admin, messages
 from django.db.models import Count, F, Prefetch, Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -155,7 +155,9 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
     # --- the claim page: workflow panel, matches side by side, evidence, comments, history ---
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        claim = get_object_or_404(self.get_queryset(request), pk=object_id)
+        claim = self.get_object(request, object_id)  # a malformed or unknown id is a 404, never a ValueError
+        if claim is None:
+            raise Http404(f"no claim with id {object_id!r}")
         user = request.user
         matches = []
         decisions = Prefetch("decisions", queryset=MatchDecision.objects.select_related("user").order_by("at", "id"))
