@@ -24,13 +24,14 @@ CORRECT = "correct"  # a claim's speaker, attribution, span, "not a claim"
 CORRECT_ARTICLE = "correct_article"  # an article's title and date
 SUMMARISE = "summarise"  # a claim's ClaimReview summary (schema.org claimReviewed)
 MERGE_SPEAKERS = "merge_speakers"  # two speaker records that are the same person
+EDIT_SPEAKER = "edit_speaker"  # a speaker's name and kind
 PROPOSE = "propose"
 APPROVE = "approve"  # and send back
 COMMENT = "comment"  # and evidence
 DECIDE_MATCH = "decide_match"
 
 ACTIONS = (VIEW, VIEW_AUDIT, EXPORT, INGEST, REQUEUE, ASSIGN, REOPEN, PROPOSE, APPROVE, COMMENT, DECIDE_MATCH,
-           CORRECT, CORRECT_ARTICLE, SUMMARISE, MERGE_SPEAKERS)
+           CORRECT, CORRECT_ARTICLE, SUMMARISE, MERGE_SPEAKERS, EDIT_SPEAKER)
 
 _EDITORS_ONLY = {
     VIEW_AUDIT: "read the audit trail",
@@ -43,6 +44,7 @@ _EDITORS_ONLY = {
     APPROVE: "approve or send back verdicts",
     SUMMARISE: "edit ClaimReview summaries",
     MERGE_SPEAKERS: "merge speakers",
+    EDIT_SPEAKER: "edit speakers",
 }
 _ASSIGNEE_OR_EDITOR = (PROPOSE, COMMENT, DECIDE_MATCH, CORRECT)
 

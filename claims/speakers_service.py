@@ -1,4 +1,5 @@
-"""Writes on speaker records: merging two records that name the same person.
+"""Writes on speaker records: correcting a record's name and kind, merging two records that name the
+same person.
 
 (``claims.nlp.speakers`` holds the plain name functions; ``services.speaker_resolve`` creates records.)
 """
@@ -9,13 +10,65 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import permissions
-from .audit import audit_record, lock_chain
+from .audit import audit_record, diff, lock_chain
 from .errors import InvalidInput
 from .models import Claim, Speaker
+from .nlp.speakers import speaker_key
 
 
 def _label(speaker: Speaker) -> str:
     return f"{speaker.name} ({speaker.kind})"
+
+
+def speaker_update(*, speaker: Speaker, user, name: str | None = None, kind: str | None = None) -> Speaker:
+    """Correct a speaker record's name or kind (editors only), audited on the speaker.
+
+    Whitespace in the name is collapsed; it cannot be empty. A renamed speaker keeps its old name as
+    an alias (the spelling extraction saw), its lookup key follows the new name. Only a person is ever
+    found again by an alias (``services`` resolves organisations and anonymous sources by exact name),
+    so a person turned organisation keeps its aliases as history, not as names it answers to. Refused
+    when another record already has that name and kind: merge the two instead. Every claim of the
+    speaker gets the change in its own history too (its speaker label changes).
+    """
+    permissions.check(user, permissions.EDIT_SPEAKER)
+    if name is not None:
+        name = " ".join(str(name).split())
+        if not name:
+            raise InvalidInput("a speaker's name cannot be empty")
+        if len(name) > 300:
+            raise InvalidInput(f"a speaker's name is 300 characters at most, got {len(name)}")
+    if kind is not None and kind not in Speaker.Kind.values:
+        raise InvalidInput(f"kind must be one of {', '.join(Speaker.Kind.values)}, got {kind!r}")
+    with transaction.atomic():
+        lock_chain()
+        locked = Speaker.objects.select_for_update().filter(pk=speaker.pk).first()
+        if locked is None:
+            raise InvalidInput(f"speaker {speaker.pk} no longer exists (merged or deleted meanwhile)")
+        before = {"name": locked.name, "kind": locked.kind, "aliases": list(locked.aliases or [])}
+        new_name, new_kind = name or locked.name, kind or locked.kind
+        if (new_name, new_kind) == (locked.name, locked.kind):
+            return locked
+        taken = Speaker.objects.filter(name=new_name, kind=new_kind).exclude(pk=locked.pk).first()
+        if taken:
+            raise InvalidInput(f"speaker #{taken.pk} is already {new_name} ({new_kind}): merge the two records "
+                               "instead (“Merge selected speakers” in the speaker list)")
+        label_before = _label(locked)
+        if new_name != locked.name and locked.name.casefold() not in {a.casefold() for a in locked.aliases or []}:
+            locked.aliases = [*(locked.aliases or []), locked.name]
+        locked.aliases = [a for a in locked.aliases or [] if a.casefold() != new_name.casefold()]
+        locked.name, locked.kind, locked.key = new_name, new_kind, speaker_key(new_name)
+        locked.save(update_fields=["name", "kind", "aliases", "key"])
+        audit_record(actor=user, action="speaker.update", obj=locked,
+                     changes=diff(before, {"name": locked.name, "kind": locked.kind, "aliases": locked.aliases}))
+        claims = list(Claim.objects.select_for_update().filter(speaker_id=locked.pk).order_by("pk"))
+        Claim.objects.filter(pk__in=[c.pk for c in claims]).update(updated_at=timezone.now())
+        for claim in claims:
+            audit_record(actor=user, action="claim.speaker_update", obj=claim,
+                         changes={"speaker": [label_before, _label(locked)]})
+        # The match index holds speaker names and kinds.
+        transaction.on_commit(_matching_index_reset)
+    speaker.refresh_from_db()
+    return speaker
 
 
 def speaker_merge(*, keep: Speaker, merge: Speaker, user) -> Speaker:

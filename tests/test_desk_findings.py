@@ -263,3 +263,50 @@ def test_claim_search_matches_text_and_speaker_not_the_article_title_unless_aske
     assert found == {about}
     found = set(client.get(url, {"q": "article: ICC"}).context["cl"].result_list)
     assert found == {by_title}
+
+
+# --- 11. a speaker's name and kind can be corrected -------------------------------------------------
+
+def test_an_editor_corrects_a_speakers_name_and_kind_audited_and_the_old_name_kept_as_an_alias(client):
+    from claims.models import Speaker
+
+    from .factories import SpeakerFactory
+
+    speaker = SpeakerFactory(name="Yevgenia Pozharskaya", kind="person", aliases=["Pozharskaya"])
+    claim = ClaimFactory(speaker=speaker)
+    response = _as(client, EditorFactory(username="ed")).post(
+        reverse("admin:claims_speaker_change", args=[speaker.pk]),
+        {"name": "  Port Alder   council ", "kind": "organisation"}, follow=True)
+    assert response.status_code == 200
+    speaker.refresh_from_db()
+    assert (speaker.name, speaker.kind) == ("Port Alder council", "organisation")
+    assert speaker.aliases == ["Pozharskaya", "Yevgenia Pozharskaya"]
+    rec = AuditRecord.objects.get(action="speaker.update")
+    assert rec.changes["name"] == ["Yevgenia Pozharskaya", "Port Alder council"] and rec.actor_username == "ed"
+    assert rec.changes["kind"] == ["person", "organisation"]
+    assert AuditRecord.objects.get(action="claim.speaker_update", object_id=str(claim.pk)).changes["speaker"] == [
+        "Yevgenia Pozharskaya (person)", "Port Alder council (organisation)"]
+    # An organisation is found again by its exact name only, never by the person's aliases.
+    from claims import services
+
+    assert services.speaker_resolve(name="Pozharskaya", kind="organisation").pk != speaker.pk
+    assert Speaker.objects.filter(pk=speaker.pk).exists()
+
+
+def test_a_speaker_rename_onto_another_record_is_refused_pointing_to_merge_and_reviewers_cannot_edit(client):
+    from .factories import SpeakerFactory
+
+    one, other = SpeakerFactory(name="Tomas Brandt"), SpeakerFactory(name="T. Brandt")
+    response = _as(client, EditorFactory()).post(reverse("admin:claims_speaker_change", args=[other.pk]),
+                                                 {"name": "Tomas Brandt", "kind": "person"})
+    html = response.content.decode()
+    assert response.status_code == 200 and html.count(f"Speaker #{one.pk} is already Tomas Brandt") == 1
+    other.refresh_from_db()
+    assert other.name == "T. Brandt" and not AuditRecord.objects.exists()
+    _as(client, ReviewerFactory())
+    assert client.post(reverse("admin:claims_speaker_change", args=[other.pk]),
+                       {"name": "X", "kind": "person"}).status_code == 403
+    with pytest.raises(Exception, match="only editors can edit speakers"):
+        from claims import speakers_service
+
+        speakers_service.speaker_update(speaker=other, user=ReviewerFactory(), name="X")

@@ -1,9 +1,11 @@
-"""The speaker screens: the list and merging two records of one person."""
+"""The speaker screens: the list, a speaker's page (its name and kind corrected there by editors),
+and merging two records of one person."""
 
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 
 from .. import permissions, selectors, speakers_service
@@ -24,6 +26,28 @@ class SpeakerMergeForm(forms.Form):
         self.fields["keep"].queryset = speakers if speakers is not None else Speaker.objects.none()
 
 
+class SpeakerEditForm(forms.ModelForm):
+    """The name and kind an editor corrects; ``speakers_service.speaker_update`` writes them."""
+
+    class Meta:
+        model = Speaker
+        fields = ["name", "kind"]
+
+    def clean(self):
+        data = super().clean()
+        name = " ".join((data.get("name") or "").split())
+        kind = data.get("kind")
+        if name and kind:
+            taken = Speaker.objects.filter(name=name, kind=kind).exclude(pk=self.instance.pk).first()
+            if taken:
+                raise forms.ValidationError(f"Speaker #{taken.pk} is already {name} ({kind}): merge the two "
+                                            "records instead (“Merge selected speakers” in the speaker list).")
+        return data
+
+    def validate_unique(self):
+        pass  # said once, in clean(), with the way out (a merge)
+
+
 @admin.register(Speaker)
 class SpeakerAdmin(DeskAccess, admin.ModelAdmin):
     change_form_template = "admin/claims/speaker/change_form.html"
@@ -32,6 +56,27 @@ class SpeakerAdmin(DeskAccess, admin.ModelAdmin):
     search_fields = ["name", "aliases"]
     actions = ["merge_speakers"]
     action_rules = {"merge_speakers": permissions.MERGE_SPEAKERS}
+    change_action = permissions.EDIT_SPEAKER
+    form = SpeakerEditForm
+    fields = ["name", "kind", "aliases", "key"]
+    readonly_fields = ["aliases", "key"]
+
+    def save_model(self, request, obj, form, change):
+        """A correction of the name or kind, through the service (audited on the speaker and its claims)."""
+        try:
+            speakers_service.speaker_update(speaker=obj, user=request.user, name=form.cleaned_data["name"],
+                                            kind=form.cleaned_data["kind"])
+        except ClaimdeskError as exc:
+            request._speaker_refused = True
+            messages.error(request, f"Not saved: {exc.message}")
+
+    def response_change(self, request, obj):
+        if getattr(request, "_speaker_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def log_change(self, request, obj, message):
+        return None  # the audit trail records the correction
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_claims=Count("claims"))
