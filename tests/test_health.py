@@ -226,7 +226,7 @@ class _Timer:
         self.calls.append("cancelled")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("flushable_db")  # the step closes its connections, as a worker's main process must
 def test_the_heartbeat_step_writes_the_row_every_beat_and_removes_it_on_a_clean_stop(settings):
     from types import SimpleNamespace
 
@@ -245,7 +245,7 @@ def test_the_heartbeat_step_writes_the_row_every_beat_and_removes_it_on_a_clean_
     assert worker.timer.calls[-1] == "cancelled" and not Heartbeat.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("flushable_db")
 def test_a_heartbeat_that_cannot_be_written_does_not_stop_the_worker(monkeypatch, caplog):
     from types import SimpleNamespace
 
