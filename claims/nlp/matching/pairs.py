@@ -17,12 +17,17 @@ earlier MiniLM model) reads both orders and averages the two logits. Either way 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import onnx
 
 # The shipped model; CLAIMDESK_PAIR_MODEL names another folder of the same three files (to measure a
 # candidate with the bench scripts before it ships).
@@ -50,8 +55,8 @@ class PairModel:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(unsigned_weights(model_bytes(path)), options,
-                                           providers=["CPUExecutionProvider"])
+        self.graph_path = built_graph(path)
+        self.session = ort.InferenceSession(str(self.graph_path), options, providers=["CPUExecutionProvider"])
         self._lock = threading.Lock()  # one run at a time per model (the session uses its own threads)
 
     def logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
@@ -87,27 +92,108 @@ def model_bytes(path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in parts)
 
 
-def unsigned_weights(path) -> bytes:
-    """The int8 graph with its signed weights moved to unsigned ones: ``q + 128`` with zero point
-    ``zp + 128``, so every weight dequantizes to the same value. Why: ``quantize_dynamic`` writes
-    signed weights, and onnxruntime multiplies unsigned activations by signed weights with
-    ``VPMADDUBSW`` on CPUs without VNNI (AVX2 only, such as many AMD EPYC), whose 16-bit sums
-    saturate: there the shipped model's probabilities moved by up to 0.07 from the training-time
-    reference. Unsigned by unsigned has no saturating path, so the results are the same exact
-    integer arithmetic on every CPU (``tests/test_pairmodel.py`` checks the reference)."""
-    import onnx
-    from onnx import numpy_helper
+# Bump when fp32_graph changes, so a graph built by an older converter is never read.
+CONVERTER_VERSION = 1
 
-    model = onnx.load_from_string(path) if isinstance(path, bytes) else onnx.load(str(path))
-    where = "the pair model" if isinstance(path, bytes) else path  # never the graph's bytes in a message
-    for node in model.graph.node:
-        if node.op_type == "MatMulInteger" and (len(node.input) < 4 or not node.input[3]):
-            raise ValueError(f"{where}: {node.name} has no weight zero point; cannot move its weights to uint8")
-    for i, tensor in enumerate(model.graph.initializer):
-        if tensor.data_type == onnx.TensorProto.INT8:
-            shifted = (numpy_helper.to_array(tensor).astype(np.int16) + 128).astype(np.uint8)
-            model.graph.initializer[i].CopyFrom(numpy_helper.from_array(shifted, tensor.name))
-    return model.SerializeToString()
+
+def fp32_graph(source) -> onnx.ModelProto:
+    """The shipped int8 graph as a weight-only one: every ``DynamicQuantizeLinear -> MatMulInteger ->
+    Cast -> Mul`` becomes one fp32 ``MatMul`` over the dequantized weights ``(q - zp) * scale``.
+
+    Why: ``quantize_dynamic`` also quantises the *activations*, per run, and that rounding amplifies
+    the last-bit differences between onnxruntime's AVX2 and AVX-512/VNNI kernels: measured on the
+    shipped model (native AVX-512 VNNI against the same wheel under ``qemu-x86_64 -cpu Haswell``),
+    P(same) moved by up to 0.013 on 40 MRPC dev pairs, enough to flip a decision near the threshold.
+    With fp32 activations the weights are exactly the shipped int8 values and the only differences
+    left are fp32 summation order, about 1e-6 (``tests/test_pairmodel.py`` holds both sides to the
+    same reference). The embedding tables stay ``DequantizeLinear`` of uint8: one exact multiply."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load_from_string(source) if isinstance(source, bytes) else onnx.load(str(source))
+    where = "the pair model" if isinstance(source, bytes) else source  # never the graph's bytes in a message
+    graph = model.graph
+    inits = {t.name: t for t in graph.initializer}
+    producer = {out: node for node in graph.node for out in node.output}
+    consumers: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+
+    def only(name, op):
+        found = consumers.get(name, [])
+        if len(found) != 1 or found[0].op_type != op:
+            raise ValueError(f"{where}: {name} does not feed one {op}; not a quantize_dynamic graph")
+        return found[0]
+
+    replaced, dropped, added = {}, set(), []
+    for node in graph.node:
+        if node.op_type != "MatMulInteger":
+            continue
+        if len(node.input) < 4 or not node.input[3] or node.input[1] not in inits:
+            raise ValueError(f"{where}: {node.name} has no constant weight with a zero point")
+        xq, wq, _, wzp = node.input
+        quantize = producer[xq]
+        cast = only(node.output[0], "Cast")
+        mul = only(cast.output[0], "Mul")
+        scales = producer[next(i for i in mul.input if i != cast.output[0])]  # activation scale x weight scale
+        wscale = next(i for i in scales.input if i in inits)
+        q = numpy_helper.to_array(inits[wq]).astype(np.float32)
+        zp = numpy_helper.to_array(inits[wzp]).astype(np.float32)
+        weight = ((q - zp) * numpy_helper.to_array(inits[wscale]).astype(np.float32)).astype(np.float32)
+        added.append(numpy_helper.from_array(weight, f"{wq}_fp32"))
+        replaced[id(node)] = helper.make_node("MatMul", [quantize.input[0], f"{wq}_fp32"], [mul.output[0]],
+                                              name=f"{node.name}_fp32")
+        dropped.update((id(cast), id(mul)))
+    if not replaced:
+        raise ValueError(f"{where}: no MatMulInteger; not an int8 graph")
+    nodes = [replaced.get(id(n), n) for n in graph.node if id(n) not in dropped]
+    needed = {o.name for o in graph.output}
+    live = []
+    for node in reversed(nodes):  # drop what fed only the old integer path (quantize, scale products)
+        if any(o in needed for o in node.output):
+            live.append(node)
+            needed.update(node.input)
+    live.reverse()
+    del graph.node[:]
+    graph.node.extend(live)
+    kept = [t for t in [*graph.initializer, *added] if t.name in needed]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    return model
+
+
+def built_graph(path: Path | None = None, cache: Path | None = None) -> Path:
+    """The fp32-compute graph of the shipped model, built once into the model cache (``var/models``,
+    ``make install`` does it) as ``pair-model-<digest>.onnx`` with its weights beside it in
+    ``.onnx.data``; named by the shipped bytes and the converter version, so it is never stale.
+    onnxruntime maps the weights file, so processes on one machine share its pages."""
+    import hashlib
+
+    import onnx
+
+    from ..encoders.runtime import model_cache
+
+    path = Path(path) if path else MODEL_DIR
+    cache = Path(cache) if cache else model_cache()
+    raw = model_bytes(path)
+    digest = hashlib.sha256(f"v{CONVERTER_VERSION}".encode() + raw).hexdigest()[:12]
+    target = cache / f"pair-model-{digest}.onnx"
+    if target.exists() and target.with_suffix(".onnx.data").exists():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process builds; the others wait and read it
+        if not (target.exists() and target.with_suffix(".onnx.data").exists()):
+            tmp = cache / f".pair-model-{digest}.{os.getpid()}"
+            tmp.mkdir(exist_ok=True)
+            onnx.save_model(fp32_graph(raw), str(tmp / target.name), save_as_external_data=True,
+                            all_tensors_to_one_file=True, location=target.name + ".data", size_threshold=1024)
+            os.chmod(tmp / (target.name + ".data"), 0o644)  # onnx writes it 0600; a server may run as another user
+            os.replace(tmp / (target.name + ".data"), target.with_suffix(".onnx.data"))
+            os.replace(tmp / target.name, target)
+            tmp.rmdir()
+    return target
 
 
 def encode(tokenizer, pairs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
