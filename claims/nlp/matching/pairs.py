@@ -242,3 +242,7 @@ def shared_model() -> PairModel:
         if _shared is None:
             _shared = PairModel()
         return _shared
+
+
+if __name__ == "__main__":  # ``make install``: build the fp32-compute graph now, not on a worker's first match
+    print(built_graph())
