@@ -59,14 +59,13 @@ READ = (400, 401, 403)
 
 
 def _flatten(errors, prefix=""):
-    """DRF's nested error structure as "evidence[0].url: This field is required." lines."""
+    """DRF's nested error structure as "evidence[0].url: This field is required." lines.
+
+    A list's errors come keyed by the item's index (DRF 3.18's LIST_SERIALIZER_ERRORS_AS_DICT)."""
     if isinstance(errors, dict):
         for key, value in errors.items():
-            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(errors, list) and errors and all(isinstance(e, (dict, list)) for e in errors):
-        for i, value in enumerate(errors):
-            if value:
-                yield from _flatten(value, f"{prefix}[{i}]")
+            name = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
+            yield from _flatten(value, name)
     else:
         yield f"{prefix}: {' '.join(map(str, errors if isinstance(errors, list) else [errors]))}"
 
