@@ -44,10 +44,6 @@ def audit_door(door: str, request_id: str | None = None):
         _context.reset(token)
 
 
-def current_door() -> str:
-    return _context.get().door
-
-
 def _jsonable(value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value

@@ -82,10 +82,6 @@ def user_role(user) -> str | None:
     return role
 
 
-def is_editor(user) -> bool:
-    return user_role(user) == ROLE_EDITOR
-
-
 def _name(user):
     return getattr(user, "username", None) or "anonymous"
 
