@@ -65,7 +65,7 @@ def test_claim_list_filters_by_the_desk_threshold(client, settings):
     assert shown == {worthy.pk}
     shown = {c.pk for c in client.get(url, {"worth": "below"}).context["cl"].result_list}
     assert shown == {plain.pk}
-    column = client.get(url).context["cl"].list_display.index("checkworthiness")
+    column = client.get(url).context["cl"].list_display.index("worth_display")
     ordered = [c.pk for c in client.get(url, {"o": f"-{column}"}).context["cl"].result_list]
     assert ordered == [worthy.pk, plain.pk]  # most check-worthy first
     ordered = [c.pk for c in client.get(url, {"o": f"{column}"}).context["cl"].result_list]

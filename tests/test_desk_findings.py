@@ -310,3 +310,88 @@ def test_a_speaker_rename_onto_another_record_is_refused_pointing_to_merge_and_r
         from claims import speakers_service
 
         speakers_service.speaker_update(speaker=other, user=ReviewerFactory(), name="X")
+
+
+# --- in Chromium: the article page keeps what is typed (10), the claim list at 1,366 px (8) ----------
+
+PASSWORD = "demo-pass-123"
+
+
+@pytest.fixture
+def page_as(chromium_path, live_server, monkeypatch, flushable_db):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop; the ORM stays synchronous
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
+
+        def _page(user, width=1400, height=1000):
+            user.set_password(PASSWORD)
+            user.save()
+            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+            page.set_default_timeout(40000)  # a loaded two-core CI machine
+            page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+            page.fill("#id_username", user.username)
+            page.fill("#id_password", PASSWORD)
+            page.click("input[type=submit]")
+            page.wait_for_selector("#site-name")
+            return page
+
+        yield _page
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_article_page_does_not_reload_over_what_the_editor_is_typing_when_processing_ends(page_as, live_server):
+    from claims.models import Article
+
+    typing, idle = ArticleFactory(status="extracting"), ArticleFactory(status="extracting")
+    page = page_as(EditorFactory())
+    page.goto(f"{live_server.url}/admin/claims/article/{typing.pk}/change/")
+    page.wait_for_selector("#article-live:has-text('updating live')")
+    page.fill("#id_title", "A title being typed")
+    Article.objects.filter(pk=typing.pk).update(status="done")
+    page.wait_for_selector("#article-reload")
+    assert page.input_value("#id_title") == "A title being typed"
+    assert "claims are ready" in page.inner_text("#article-live")
+
+    page.goto(f"{live_server.url}/admin/claims/article/{idle.pk}/change/")
+    page.wait_for_selector("#article-live:has-text('updating live')")
+    with page.expect_navigation():  # nothing typed: the page reloads itself to show the claims
+        Article.objects.filter(pk=idle.pk).update(status="done")
+    assert page.inner_text("#article-status") == "Done" and page.locator("#article-reload").count() == 0
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_claim_list_at_1366_px_shows_check_worthiness_verdict_and_speaker_whole(page_as, live_server, artifacts):
+    from .factories import SpeakerFactory
+
+    editor = EditorFactory()
+    long_name = SpeakerFactory(name="Yevgenia Pozharskaya")
+    article = ArticleFactory(title="Port Alder council closes the Hollins bridge for repairs until spring")
+    for i in range(6):
+        claim = ClaimFactory(article=article, speaker=long_name, checkworthiness=0.8347, start=i * 10,
+                             end=i * 10 + 5,
+                             text=f"The council said {i} bridges would close for repairs costing 12 million euros.")
+        if i % 2:
+            workflow.claim_assign(claim=claim, user=editor, assignee=editor,
+                                  due=timezone.now() + dt.timedelta(days=2))
+    page = page_as(editor, width=1366, height=900)
+    page.goto(f"{live_server.url}/admin/claims/claim/")
+    page.screenshot(path=str(artifacts / "claim-list-1366.png"), full_page=False)
+    clipped = page.evaluate("""() => {
+        const out = [];
+        for (const td of document.querySelectorAll(
+                '#result_list td.field-worth_display, #result_list td.field-verdict_display, '
+                + '#result_list td.field-state_display, #result_list td.field-speaker_display, #result_list thead th:not(.action-checkbox-column)')) {
+            if (td.scrollWidth > td.clientWidth + 1) out.push(td.className + ': ' + td.innerText + ' '
+                + td.scrollWidth + '>' + td.clientWidth);
+        }
+        return out;
+    }""")
+    assert clipped == []
+    assert "0.83" in page.inner_text("#result_list td.field-worth_display")
+    assert "Yevgenia Pozharskaya" in page.inner_text("#result_list td.field-speaker_display")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366  # no sideways scrolling

@@ -67,8 +67,9 @@ def _in_context(claim, width=400):
 @admin.register(Claim)
 class ClaimAdmin(DeskAccess, admin.ModelAdmin):
     change_form_template = "admin/claims/claim/change_form.html"
-    list_display = ["short_text", "state_display", "verdict_display", "assignee", "due_display", "checkworthiness",
-                    "attribution", "speaker", "match_count", "article"]
+    # Fits at 1,366 px without cutting a word: the speaker column carries the attribution under the name.
+    list_display = ["short_text", "state_display", "verdict_display", "assignee", "due_display", "worth_display",
+                    "speaker_display", "match_count", "article_display"]
     list_filter = [MineFilter, "state", "verdict", "assignee", DueFilter, "attribution", CheckworthinessFilter,
                    "needs_rereview", NotAClaimFilter, "article"]
     # The claim's words and its speaker; an article's title only when asked for ("article: ICC"), since
@@ -113,6 +114,19 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
     @admin.display(description="claim")
     def short_text(self, claim):
         return claim.text if len(claim.text) <= 300 else claim.text[:297] + "…"
+
+    @admin.display(description="check-worthy", ordering="checkworthiness")
+    def worth_display(self, claim):
+        return f"{claim.checkworthiness:.2f}"  # two decimals fit the column; the claim page has the reasons
+
+    @admin.display(description="speaker", ordering="speaker__name")
+    def speaker_display(self, claim):
+        return format_html('{}<br><span class="cd-attribution">{}</span>', claim.speaker or "—",
+                           claim.get_attribution_display().lower())
+
+    @admin.display(description="article", ordering="article__title")
+    def article_display(self, claim):
+        return format_html('<span class="cd-clamp" title="{}">{}</span>', claim.article.title, claim.article.title)
 
     @admin.display(description="state", ordering="state")
     def state_display(self, claim):
