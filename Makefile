@@ -20,6 +20,7 @@ $(STAMP): requirements/base.txt requirements/dev.txt requirements/models.txt pyp
 # that folder is the package itself, so the warning says nothing (the licence one is fixed in pyproject).
 	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m claims.nlp.encoders.runtime
+	$(BIN)/python -m claims.nlp.matching.pairs
 	touch $(STAMP)
 
 run: install
