@@ -395,3 +395,15 @@ def test_the_claim_list_at_1366_px_shows_check_worthiness_verdict_and_speaker_wh
     assert "0.83" in page.inner_text("#result_list td.field-worth_display")
     assert "Yevgenia Pozharskaya" in page.inner_text("#result_list td.field-speaker_display")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366  # no sideways scrolling
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_403_page_in_the_browser_says_why_and_leads_back(page_as, live_server, artifacts):
+    page = page_as(ViewerFactory(username="vera"))
+    response = page.goto(f"{live_server.url}/admin/claims/article/add/")
+    page.screenshot(path=str(artifacts / "403-viewer-add-article.png"))
+    assert response.status == 403
+    assert page.inner_text("#reason") == "Only editors can add articles; vera is a viewer."
+    page.click("text=back to the desk")
+    page.wait_for_selector("#site-name")
