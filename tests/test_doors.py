@@ -451,3 +451,10 @@ def test_a_non_numeric_or_unknown_claim_id_in_the_admin_is_a_404(client, desk):
     assert client.get(f"/admin/claims/article/{BAD_ID}/change/").status_code == 404
     assert client.get(f"/admin/claims/speaker/{UNKNOWN_ID}/change/").status_code == 404
 
+
+
+def test_a_date_link_with_a_year_past_the_calendar_is_refused_not_a_server_error(client, desk):
+    client.force_login(desk["editor"])
+    for url, param in (("/admin/claims/article/", "created_at__year"), ("/admin/claims/auditrecord/", "at__year")):
+        response = client.get(url, {param: JUNK_NUMBER})
+        assert (response.status_code, response["Location"]) == (302, f"{url}?e=1")
