@@ -237,7 +237,7 @@ def test_the_history_page_of_a_claim_and_of_an_article_lists_their_audit_records
     assert "claim.comment" in html and "first look" in html and "doesn’t have a change history" not in html
     html = client.get(reverse("admin:claims_article_history", args=[claim.article_id])).content.decode()
     assert "article.correct" in html and "Bridge closed for repairs" in html
-    assert client.get(reverse("admin:claims_claim_history", args=["abc"])).status_code == 302
+    assert client.get(reverse("admin:claims_claim_history", args=["abc"])).status_code == 404
 
 
 def test_a_reviewer_reads_a_claims_history_but_is_not_offered_an_articles(client):
