@@ -128,9 +128,7 @@ class DeskAccess:
 
         A claim's own history is open to every desk role that sees the claim; any other object's to
         those who read the audit trail (``permissions.VIEW_AUDIT``)."""
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        obj = self.get_object(request, unquote(object_id))  # a 404 for a malformed or unknown id
         claim = obj if isinstance(obj, Claim) else None
         if not self._allowed(request, permissions.VIEW_AUDIT, claim):
             raise PermissionDenied(self._reason(request, permissions.VIEW_AUDIT, claim))
