@@ -458,3 +458,11 @@ def test_a_date_link_with_a_year_past_the_calendar_is_refused_not_a_server_error
     for url, param in (("/admin/claims/article/", "created_at__year"), ("/admin/claims/auditrecord/", "at__year")):
         response = client.get(url, {param: JUNK_NUMBER})
         assert (response.status_code, response["Location"]) == (302, f"{url}?e=1")
+
+
+def test_a_nul_character_in_a_list_filter_is_refused_not_a_server_error(client, desk):
+    # PostgreSQL refuses NUL in a text parameter (DataError: a 500 there, not on SQLite).
+    client.force_login(desk["editor"])
+    for url, param in (("/admin/claims/claim/", "state__exact"), ("/admin/claims/link/", "batch")):
+        response = client.get(url, {param: "junk\x00"})
+        assert (response.status_code, response["Location"]) == (302, f"{url}?e=1")

@@ -81,8 +81,11 @@ class DeskAccess:
         return obj
 
     def get_changelist_instance(self, request):
-        # A date link's year past C's range (?created_at__year=99999999999999999999) raises OverflowError
-        # in Django's ChangeList, which turns only ValueError into its "?e=1" answer: both alike here.
+        # Django's ChangeList turns only ValueError into its "?e=1" answer. A date link's year past C's
+        # range (?created_at__year=99999999999999999999) raises OverflowError, and PostgreSQL refuses a
+        # NUL character in a filter's value (DataError, once the page renders): answered alike here.
+        if any("\x00" in key + "".join(values) for key, values in request.GET.lists()):
+            raise IncorrectLookupParameters("a NUL character in the query")
         try:
             return super().get_changelist_instance(request)
         except OverflowError as exc:
