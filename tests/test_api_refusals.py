@@ -93,7 +93,7 @@ def test_an_article_without_body_html_or_url_is_refused():
     assert response.json() == {"detail": "body: give a body, html or a url"}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("flushable_db")  # transactional: on_commit runs; roles put back
 def test_an_article_posted_while_the_broker_is_down_is_accepted_with_a_warning(monkeypatch):
     reason = "could not queue for processing, the broker is unavailable (OperationalError: refused)"
     monkeypatch.setattr(services, "article_queue", lambda *, article_id, countdown=0: reason)

@@ -72,7 +72,7 @@ def test_ingest_as_an_unknown_user_is_refused(tmp_path):
     assert not Article.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("flushable_db")  # transactional: on_commit runs; roles put back
 def test_ingest_wait_returns_once_the_worker_has_processed_every_article(tmp_path, worker, capsys):
     editor = EditorFactory()
     call_command("ingest", _file(tmp_path, "a.txt"), _file(tmp_path, "b.txt", BODY + " Repairs start in May."),
@@ -83,7 +83,7 @@ def test_ingest_wait_returns_once_the_worker_has_processed_every_article(tmp_pat
     assert set(Article.objects.values_list("created_by__username", flat=True)) == {editor.username}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("flushable_db")  # transactional: on_commit runs; roles put back
 def test_ingest_wait_names_each_failed_article_and_fails(tmp_path, failing_worker, capsys):
     with pytest.raises(CommandError, match=r"^1 article\(s\) failed$"):
         call_command("ingest", _file(tmp_path), "--wait", "--timeout", "60")
@@ -91,7 +91,7 @@ def test_ingest_wait_names_each_failed_article_and_fails(tmp_path, failing_worke
     assert f"article #{article.pk} failed: extraction crashed: boom" in capsys.readouterr().err
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("flushable_db")  # transactional: on_commit runs; roles put back
 def test_ingest_wait_without_a_worker_gives_up_after_the_timeout_and_says_what_to_start(tmp_path, monkeypatch):
     monkeypatch.setattr(services, "article_queue", lambda *, article_id, countdown=0: "")  # queued, nobody works
     with pytest.raises(CommandError, match=r"1 article\(s\) still not processed after 0s: is a worker running\? "
@@ -100,7 +100,7 @@ def test_ingest_wait_without_a_worker_gives_up_after_the_timeout_and_says_what_t
     assert Article.objects.get().status == Article.Status.QUEUED  # kept, for the worker to come
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("flushable_db")  # transactional: on_commit runs; roles put back
 def test_ingest_with_the_broker_down_keeps_the_article_and_says_so(tmp_path, monkeypatch, capsys):
     def down(*, article_id, countdown=0):
         return "could not queue for processing, the broker is unavailable (OperationalError: refused)"
