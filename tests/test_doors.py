@@ -72,9 +72,9 @@ def _report_count(request):
         reporter = request.config.pluginmanager.get_plugin("terminalreporter")
         line = (f"door walk: {sum(WALK.values())} requests over {len(WALK)} roles ("
                 + ", ".join(f"{role} {n}" for role, n in WALK.items()) + ")")
-        if reporter:
+        capture = request.config.pluginmanager.get_plugin("capturemanager")
+        with capture.global_and_fixture_disabled():  # shown without -s too
             reporter.write_line(line)
-        print(line)
 
 
 @pytest.fixture
