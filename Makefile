@@ -40,6 +40,7 @@ worker: install
 # fails under the floor; with PYTEST_ARGS (a part of the suite) the table is printed but no floor applies.
 test: install
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered $(if $(PYTEST_ARGS),--cov-fail-under=0) $(PYTEST_ARGS)
+	$(if $(PYTEST_ARGS),,$(BIN)/python tests/coverage_floor.py)
 
 lint: install
 	$(BIN)/ruff check .

@@ -259,6 +259,8 @@ def test_the_url_waits_for_a_worker_and_a_sweep_since_the_start(capsys, monkeypa
     from factcheck import run
 
     monkeypatch.setattr(run, "_port_open", lambda port: True)
+    # The supervisor closes its connections after each look; here they are the test's transaction.
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)
     announcer = run.Announcer(port=8123, timeout=600)
     health.sweep_record(reason="beat", returned=0, failed=0, resent=0, unsent=0)
     Heartbeat.objects.update(seen_at=timezone.now() - dt.timedelta(seconds=10))  # before the start: not counted
