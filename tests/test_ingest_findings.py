@@ -494,3 +494,15 @@ def test_eval_pairs_cosine_runs_on_a_fresh_clone_and_names_what_is_missing(fresh
         eval_pairs.main(["--pairs", str(pairs), "--system", "cosine"])
     with pytest.raises(SystemExit, match="no such file"):
         eval_pairs.main(["--pairs", str(tmp_path / "typo.tsv")])
+
+
+def test_pasted_markup_with_control_characters_is_measured_not_a_server_error():
+    """Found by the fuzz test in CI: a control character in a pasted page reached lxml's tree edit
+    (dropping a <script> moves its tail) and raised ValueError instead of an answer."""
+    from claims.nlp.html import page_text
+
+    markup = ("<html><body><p>Repairs will cost 12 million euros, the engineer said.</p>"
+              "<script>x()</script>\x01\x0b tail text<p>Ferries will run from Monday.</p></body></html>")
+    text = page_text(markup)
+    assert "Repairs will cost 12 million euros" in text and "tail text" in text and "x()" not in text
+    assert "\x01" not in text and "\x0b" not in text

@@ -29,12 +29,17 @@ def _tidy(text: str) -> str:
     return "\n\n".join(line for line in lines if line)
 
 
+# Control characters XML cannot hold: lxml parses a page that has them but refuses them as text when
+# the tree is edited (dropping a <script> moves its tail), so they go first; none is visible text.
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def page_text(markup: str) -> str:
     """All the visible text of the page (the baseline: what "no extraction" keeps)."""
     import lxml.html
 
     try:
-        tree = lxml.html.fromstring(markup)
+        tree = lxml.html.fromstring(_XML_INCOMPATIBLE.sub("", markup))
     except Exception:  # lxml refuses an empty or markup-free document
         return ""
     for bad in tree.xpath("//script|//style|//noscript|//template"):
