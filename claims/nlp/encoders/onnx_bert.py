@@ -15,7 +15,6 @@ were fitted on the float vectors.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -127,14 +126,13 @@ def ensure_built(model_dir: Path, cache_dir: Path, name: str = "encoder") -> Pat
     """The graph's path, built first if it is not there (one process builds; the others wait)."""
     import onnx
 
+    from .cache import build_once
+
     path = built_path(model_dir, cache_dir, name)
-    if path.exists():
-        return path
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with open(cache_dir / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not path.exists():
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            onnx.save(build_graph(model_dir), str(tmp))
-            os.replace(tmp, path)
-    return path
+
+    def build():
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        onnx.save(build_graph(model_dir), str(tmp))
+        os.replace(tmp, path)
+
+    return build_once(path, build)

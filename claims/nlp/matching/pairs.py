@@ -17,7 +17,6 @@ earlier MiniLM model) reads both orders and averages the two logits. Either way 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import threading
@@ -172,6 +171,7 @@ def built_graph(path: Path | None = None, cache: Path | None = None) -> Path:
 
     import onnx
 
+    from ..encoders.cache import build_once
     from ..encoders.runtime import model_cache
 
     path = Path(path) if path else MODEL_DIR
@@ -179,21 +179,18 @@ def built_graph(path: Path | None = None, cache: Path | None = None) -> Path:
     raw = model_bytes(path)
     digest = hashlib.sha256(f"v{CONVERTER_VERSION}".encode() + raw).hexdigest()[:12]
     target = cache / f"pair-model-{digest}.onnx"
-    if target.exists() and target.with_suffix(".onnx.data").exists():
-        return target
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one process builds; the others wait and read it
-        if not (target.exists() and target.with_suffix(".onnx.data").exists()):
-            tmp = cache / f".pair-model-{digest}.{os.getpid()}"
-            tmp.mkdir(exist_ok=True)
-            onnx.save_model(fp32_graph(raw), str(tmp / target.name), save_as_external_data=True,
-                            all_tensors_to_one_file=True, location=target.name + ".data", size_threshold=1024)
-            os.chmod(tmp / (target.name + ".data"), 0o644)  # onnx writes it 0600; a server may run as another user
-            os.replace(tmp / (target.name + ".data"), target.with_suffix(".onnx.data"))
-            os.replace(tmp / target.name, target)
-            tmp.rmdir()
-    return target
+
+    def build():
+        tmp = cache / f".pair-model-{digest}.{os.getpid()}"
+        tmp.mkdir(exist_ok=True)
+        onnx.save_model(fp32_graph(raw), str(tmp / target.name), save_as_external_data=True,
+                        all_tensors_to_one_file=True, location=target.name + ".data", size_threshold=1024)
+        os.chmod(tmp / (target.name + ".data"), 0o644)  # onnx writes it 0600; a server may run as another user
+        os.replace(tmp / (target.name + ".data"), target.with_suffix(".onnx.data"))  # the weights first
+        os.replace(tmp / target.name, target)
+        tmp.rmdir()
+
+    return build_once(target, build, ready=lambda: target.exists() and target.with_suffix(".onnx.data").exists())
 
 
 def encode(tokenizer, pairs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
