@@ -6,6 +6,9 @@ Models hold data and querysets; every write goes through ``claims.services``.
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Greatest, Least
+from django.utils import timezone
+
+from .roles import user_role
 
 
 class Article(models.Model):
@@ -75,25 +78,15 @@ class Speaker(models.Model):
         return self.name
 
 
-ROLE_EDITOR = "editor"
-ROLE_REVIEWER = "reviewer"
-ROLE_VIEWER = "viewer"
-ROLES = (ROLE_EDITOR, ROLE_REVIEWER, ROLE_VIEWER)
-
-
 class ClaimQuerySet(models.QuerySet):
     def in_reading_order(self):
         return self.order_by("article_id", "start")
 
     def visible_to(self, user):
         """Claims this user may see: everything for any desk role, nothing for anyone else."""
-        from .permissions import user_role
-
         return self if user_role(user) else self.none()
 
     def overdue(self, now=None):
-        from django.utils import timezone
-
         return self.filter(due__lt=now or timezone.now()).exclude(state=Claim.State.PUBLISHED)
 
     def queue_order(self):
@@ -200,8 +193,6 @@ class Claim(models.Model):
 
     @property
     def is_overdue(self):
-        from django.utils import timezone
-
         return bool(self.due and self.due < timezone.now() and self.state != self.State.PUBLISHED)
 
 

@@ -1,8 +1,8 @@
 """Who may do what: the one place access rules live. The admin (site gate, every page, every action),
 the API, ``/reports/``, the commands and the services all ask ``check`` or ``allowed`` here.
 
-Roles are the groups ``editor``, ``reviewer`` and ``viewer`` (created by a migration, markers only:
-they carry no Django model permissions). A superuser counts as an editor.
+Roles are the groups ``editor``, ``reviewer`` and ``viewer`` (``claims.roles``: created by a migration,
+markers only, they carry no Django model permissions). A superuser counts as an editor.
 
 Without a claim, ``check`` answers whether the role may ever do the action (to offer a door: a
 reviewer is offered "propose"); with a claim, whether the user may do it on that claim.
@@ -11,7 +11,8 @@ reviewer is offered "propose"); with a claim, whether the user may do it on that
 from __future__ import annotations
 
 from .errors import NotAllowed
-from .models import ROLE_EDITOR, ROLE_REVIEWER, ROLE_VIEWER
+from .roles import ROLE_EDITOR, ROLE_REVIEWER, user_role
+from .selectors import user_get_by_username
 
 VIEW = "view"  # read the desk: articles, claims, speakers, matches
 VIEW_AUDIT = "view_audit"  # the whole audit trail (editors); a claim's own history (every role)
@@ -47,39 +48,6 @@ _EDITORS_ONLY = {
     EDIT_SPEAKER: "edit speakers",
 }
 _ASSIGNEE_OR_EDITOR = (PROPOSE, COMMENT, DECIDE_MATCH, CORRECT)
-
-
-def with_roles(queryset, user_field: str):
-    """``queryset`` with, for the user at ``user_field``, one flag per desk role read in the same query
-    (``remember_role`` then spares ``user_role`` its groups query: one query less per API request)."""
-    from django.contrib.auth.models import Group
-    from django.db.models import Exists, OuterRef
-
-    return queryset.annotate(**{
-        f"_is_{role}": Exists(Group.objects.filter(user=OuterRef(user_field), name=role))
-        for role in (ROLE_EDITOR, ROLE_REVIEWER, ROLE_VIEWER)
-    })
-
-
-def remember_role(user, flags_from) -> None:
-    """Set what ``user_role`` would read from the groups, from an object of ``with_roles``."""
-    user._claimdesk_role = next(
-        (role for role in (ROLE_EDITOR, ROLE_REVIEWER, ROLE_VIEWER) if getattr(flags_from, f"_is_{role}")), None)
-
-
-def user_role(user) -> str | None:
-    """The strongest desk role of ``user``: editor, reviewer, viewer, or None."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    if user.is_superuser:
-        return ROLE_EDITOR
-    cached = getattr(user, "_claimdesk_role", "unset")
-    if cached != "unset":
-        return cached
-    names = set(user.groups.values_list("name", flat=True))
-    role = next((r for r in (ROLE_EDITOR, ROLE_REVIEWER, ROLE_VIEWER) if r in names), None)
-    user._claimdesk_role = role
-    return role
 
 
 def _name(user):
@@ -129,8 +97,6 @@ def check_username(username: str, action: str, claim=None):
     """The active user named ``username``, once allowed ``action``: for commands run on someone's behalf.
 
     Raises ``InvalidInput`` for an unknown name, ``NotAllowed`` as ``check`` does."""
-    from .selectors import user_get_by_username
-
     user = user_get_by_username(username=username)
     check(user, action, claim)
     return user

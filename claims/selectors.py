@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, DateField, F, Prefetch, Q, TextField
+from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 from .errors import InvalidInput, NotFound
-from .models import Article, AuditRecord, Claim, ClaimMatch, Comment, Evidence
+from .models import Article, AuditRecord, Claim, ClaimMatch, Comment, Evidence, MatchDecision, Speaker
 from .nlp.embeddings import decode_embedding
 from .nlp.matching.records import ClaimRecord
+from .roles import user_role
 
 
 def _as_int(value, what):
@@ -30,8 +36,6 @@ def article_get(*, article_id) -> Article:
 def article_list():
     """Articles, newest first, each with ``claim_total`` counted in the same query (a list page never
     runs one count per article)."""
-    from django.db.models import Count
-
     return Article.objects.annotate(claim_total=Count("claims")).order_by("-id")
 
 
@@ -161,8 +165,6 @@ def match_rows(claim_ids) -> dict[int, list[dict]]:
 def _overdue_q(now=None):
     """Past due and not published, as a condition on the row itself (an index on ``due`` serves it;
     ``pk IN (overdue claims)`` made PostgreSQL probe every claim)."""
-    from django.utils import timezone
-
     return Q(due__lt=now or timezone.now()) & ~Q(state=Claim.State.PUBLISHED)
 
 
@@ -204,9 +206,6 @@ def claim_export_rows(*, user=None, article_id=None, reviewed_only=False, chunk_
         qs = qs.filter(article_id=article_get(article_id=article_id).pk)
     if reviewed_only:
         qs = qs.exclude(verdict=Claim.Verdict.UNREVIEWED)
-    from django.db.models import TextField
-    from django.db.models.functions import Cast
-
     qs = qs.annotate(checkworthiness_reasons_json=Cast("checkworthiness_reasons", TextField()),
                      quantities_json=Cast("quantities", TextField()))
     return _export_rows(qs.in_reading_order().values_list(*EXPORT_FIELDS), chunk_size)
@@ -315,11 +314,6 @@ def audit_for_object(*, obj):
 
 
 def _as_datetime(value, what):
-    import datetime as dt
-
-    from django.utils import timezone
-    from django.utils.dateparse import parse_date, parse_datetime
-
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
@@ -377,8 +371,6 @@ def articles_failed(*, article_ids):
 def match_precision_by_threshold(*, thresholds=None) -> list[dict]:
     """From reviewers' match decisions: for each threshold, how many decided matches scored at or
     above it and what share of them reviewers confirmed (the precision a cut there would have)."""
-    from .models import MatchDecision
-
     # the latest decision per match counts
     latest = {}
     for match_id, decision, score in MatchDecision.objects.order_by("at", "id").values_list(
@@ -406,11 +398,6 @@ def _speaker_claims(user):
 def speaker_list(*, user):
     """Speakers by name, each with ``claim_total`` and one count per verdict (``n_verified``...) of
     the claims ``user`` may see, counted in the same query. Nothing without a desk role."""
-    from django.db.models import Count
-
-    from .models import Speaker
-    from .permissions import user_role
-
     if not user_role(user):
         return Speaker.objects.none()
     visible = Q(claims__in=_speaker_claims(user).values("pk"))
@@ -430,9 +417,6 @@ def speaker_get(*, speaker_id, user):
 def speaker_claims(*, speaker_id, user):
     """A speaker's claims ``user`` may see, newest first by when they were said: the article's
     publication date, else the day it came in (``said_on``)."""
-    from django.db.models import DateField
-    from django.db.models.functions import Coalesce, TruncDate
-
     return (_speaker_claims(user).filter(speaker_id=speaker_id).select_related("article")
             .defer("article__body", "article__raw_html", "article__headline_embedding", "embedding",
                    "match_embedding")

@@ -12,7 +12,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from . import permissions
+from . import permissions, roles
 from .audit import audit_record, diff, lock_chain
 from .errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from .ingestion import clean_text, clean_url
@@ -112,7 +112,7 @@ def claim_assign(*, claim: Claim, user, assignee, due=None) -> Claim:
 
 
 def _check_assignee(assignee):
-    if assignee is not None and permissions.user_role(assignee) not in ("editor", "reviewer"):
+    if assignee is not None and roles.user_role(assignee) not in (roles.ROLE_EDITOR, roles.ROLE_REVIEWER):
         raise InvalidInput(f"{assignee.username} has no reviewer or editor role and cannot be assigned claims")
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from claims import permissions
+from claims import roles
 
 
 def token_ttl():
@@ -29,16 +29,16 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     """
 
     def authenticate_credentials(self, key):
-        # DRF's lookup, with the user's desk role read in the same query (claims.permissions).
+        # DRF's lookup, with the user's desk role read in the same query (claims.roles).
         model = self.get_model()
         try:
-            token = permissions.with_roles(model.objects.select_related("user"), "user_id").get(key=key)
+            token = roles.with_roles(model.objects.select_related("user"), "user_id").get(key=key)
         except model.DoesNotExist:
             raise AuthenticationFailed("Invalid token.") from None
         user = token.user
         if not user.is_active:
             raise AuthenticationFailed("User inactive or deleted.")
-        permissions.remember_role(user, token)
+        roles.remember_role(user, token)
         if token_is_expired(token):
             raise AuthenticationFailed(
                 f"token expired at {token_expires_at(token):%Y-%m-%d %H:%M} UTC (tokens last "
