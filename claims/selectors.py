@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, DateField, F, Prefetch, Q, TextField
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from .errors import InvalidInput, NotFound
-from .models import Article, AuditRecord, Claim, ClaimMatch, Comment, Evidence, MatchDecision, Speaker
+from .models import Article, AuditRecord, Claim, ClaimMatch, Comment, Evidence, MatchDecision, Speaker, overdue_q
 from .nlp.embeddings import decode_embedding
 from .nlp.matching.records import ClaimRecord
 from .roles import user_role
@@ -162,15 +163,9 @@ def match_rows(claim_ids) -> dict[int, list[dict]]:
     return by_claim
 
 
-def _overdue_q(now=None):
-    """Past due and not published, as a condition on the row itself (an index on ``due`` serves it;
-    ``pk IN (overdue claims)`` made PostgreSQL probe every claim)."""
-    return Q(due__lt=now or timezone.now()) & ~Q(state=Claim.State.PUBLISHED)
-
-
 def claim_list_overdue(qs, overdue: bool):
-    """``qs`` narrowed to overdue claims, or to those that are not."""
-    return qs.filter(_overdue_q()) if overdue else qs.exclude(_overdue_q())
+    """``qs`` narrowed to overdue claims, or to those that are not (``models.overdue_q``)."""
+    return qs.filter(overdue_q()) if overdue else qs.exclude(overdue_q())
 
 
 def claims_for_export(*, article_id=None, user=None):
@@ -385,6 +380,43 @@ def match_precision_by_threshold(*, thresholds=None) -> list[dict]:
         rows.append({"threshold": t, "decided": len(above), "confirmed": confirmed,
                      "precision": (confirmed / len(above)) if above else None})
     return rows
+
+
+def desk_overview(*, user, now=None) -> dict:
+    """The desk at a glance, over the claims ``user`` may see (the admin's overview page).
+
+    ``per_state``: claims per state, every state of ``Claim.State`` (0 when none); ``per_reviewer``: per
+    assignee (by username) the claims in review, proposed, published and overdue; ``overdue`` and
+    ``rereview``: the claims overdue at ``now`` (``models.overdue_q``) and those needing re-review;
+    ``median_hours`` (None without one) and ``published_count``: hours from ingest to a published
+    verdict; ``verdicts``: published claims per verdict; ``match_precision``: the rows of
+    ``match_precision_by_threshold`` with decided matches."""
+    claims = Claim.objects.visible_to(user)
+    now = now or timezone.now()
+    per_state = {row["state"]: row["n"] for row in claims.values("state").annotate(n=Count("id"))}
+    per_reviewer = list(
+        claims.exclude(assignee=None).values("assignee__username")
+        .annotate(in_review=Count("id", filter=Q(state=Claim.State.IN_REVIEW)),
+                  proposed=Count("id", filter=Q(state=Claim.State.PROPOSED)),
+                  published=Count("id", filter=Q(state=Claim.State.PUBLISHED)),
+                  overdue=Count("id", filter=overdue_q(now)))
+        .order_by("assignee__username")
+    )
+    hours = [
+        (published - ingested).total_seconds() / 3600
+        for published, ingested in claims.filter(state=Claim.State.PUBLISHED, published_at__isnull=False)
+        .annotate(ingested=F("article__created_at")).values_list("published_at", "ingested")
+    ]
+    return {
+        "per_state": {state: per_state.get(state, 0) for state in Claim.State.values},
+        "per_reviewer": per_reviewer,
+        "overdue": claims.overdue(now).count(),
+        "rereview": claims.filter(needs_rereview=True).count(),
+        "median_hours": statistics.median(hours) if hours else None,
+        "published_count": len(hours),
+        "verdicts": list(claims.filter(state=Claim.State.PUBLISHED).values("verdict").annotate(n=Count("id"))),
+        "match_precision": [r for r in match_precision_by_threshold() if r["decided"]],
+    }
 
 
 # --- speakers: every read goes through ``Claim.objects.visible_to`` -----------------------------------

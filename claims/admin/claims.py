@@ -1,10 +1,8 @@
 """The claim screens: the list, the claim page (workflow panel, matches side by side, evidence,
 comments, history), the desk overview and the bulk actions."""
 
-import statistics
-
 from django.contrib import admin, messages
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
@@ -343,35 +341,21 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
 
     def overview_view(self, request):
         """The desk at a glance: claims per state and per reviewer, overdue, time to a published verdict."""
-        claims = Claim.objects.visible_to(request.user)
-        now = timezone.now()
-        per_state = {row["state"]: row["n"] for row in claims.values("state").annotate(n=Count("id"))}
-        states = [(value, label, per_state.get(value, 0), STATE_COLOURS[value]) for value, label in Claim.State.choices]
-        per_reviewer = (
-            claims.exclude(assignee=None).values("assignee__username")
-            .annotate(in_review=Count("id", filter=Q(state=Claim.State.IN_REVIEW)),
-                      proposed=Count("id", filter=Q(state=Claim.State.PROPOSED)),
-                      published=Count("id", filter=Q(state=Claim.State.PUBLISHED)),
-                      overdue=Count("id", filter=Q(due__lt=now) & ~Q(state=Claim.State.PUBLISHED)))
-            .order_by("assignee__username")
-        )
-        durations = [
-            (published - ingested).total_seconds() / 3600
-            for published, ingested in claims.filter(state=Claim.State.PUBLISHED, published_at__isnull=False)
-            .annotate(ingested=F("article__created_at")).values_list("published_at", "ingested")
-        ]
+        desk = selectors.desk_overview(user=request.user)
+        median = desk["median_hours"]
         context = {
             **self.admin_site.each_context(request),
             "title": "Desk overview",
-            "states": states,
-            "per_reviewer": per_reviewer,
-            "overdue": claims.overdue(now).count(),
-            "rereview": claims.filter(needs_rereview=True).count(),
-            "median_hours": statistics.median(durations) if durations else None,
-            "median_display": _duration(statistics.median(durations)) if durations else "",
-            "published_count": len(durations),
-            "verdicts": claims.filter(state=Claim.State.PUBLISHED).values("verdict").annotate(n=Count("id")),
-            "match_precision": [r for r in selectors.match_precision_by_threshold() if r["decided"]],
+            "states": [(value, label, desk["per_state"][value], STATE_COLOURS[value])
+                       for value, label in Claim.State.choices],
+            "per_reviewer": desk["per_reviewer"],
+            "overdue": desk["overdue"],
+            "rereview": desk["rereview"],
+            "median_hours": median,
+            "median_display": _duration(median) if median is not None else "",
+            "published_count": desk["published_count"],
+            "verdicts": desk["verdicts"],
+            "match_precision": desk["match_precision"],
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/claims/overview.html", context)

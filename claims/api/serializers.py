@@ -4,7 +4,7 @@ import functools
 
 from rest_framework import serializers
 
-from claims.models import Article, AuditRecord, Claim, ClaimMatch, Comment, Evidence
+from claims.models import Article, AuditRecord, Claim, ClaimMatch, Comment, Evidence, claim_is_overdue
 
 
 class ArticleInSerializer(serializers.Serializer):
@@ -84,7 +84,6 @@ class ClaimSerializer(serializers.ModelSerializer):
 
         now = now or timezone.now()
         when = _DATETIME.to_representation
-        published = Claim.State.PUBLISHED
         out = []
         for r in rows:
             due = r["due"]
@@ -100,7 +99,7 @@ class ClaimSerializer(serializers.ModelSerializer):
                 "no_evidence_found": r["no_evidence_found"], "proposed_by": r["proposed_by__username"],
                 "proposed_at": when(r["proposed_at"]) if r["proposed_at"] is not None else None,
                 "assignee": r["assignee__username"], "due": when(due) if due is not None else None,
-                "overdue": bool(due and due < now and r["state"] != published),
+                "overdue": claim_is_overdue(due=due, state=r["state"], now=now),
                 "suggested_verdict": r["suggested_verdict"], "suggested_from": r["suggested_from_id"],
                 "needs_rereview": r["needs_rereview"],
                 "matches": [{
