@@ -1,18 +1,24 @@
-"""schema.org ClaimReview as fact-check aggregators read it: the document, and its rules as data.
+"""schema.org ClaimReview as fact-check aggregators read it: the summary (``claimReviewed``), the
+document built from a claim's export row, and its rules as data.
 
 The rules follow the required and recommended properties of ClaimReview, Claim and Rating in
 schema.org and Google's fact-check markup documentation. Required ones must hold; a recommended
 property may be missing, but when present it must be well formed. ``validate`` names every rule a
-document breaks, so the exporter can say why it refused one.
+document breaks, so the exporter can say why it refused one. ``claims.exports`` writes the
+documents ``valid_reviews`` yields as the ClaimReview export.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from .errors import InvalidInput, NotConfigured
 
 # Google's fact-check markup guidance for claimReviewed: "a short summary of the claim being evaluated.
 # Try to keep this less than 75 characters to minimize wrapping when displayed on a mobile device."
@@ -31,6 +37,12 @@ def summary_default(text: str, limit: int = SUMMARY_LIMIT) -> str:
     if " " in cut:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def claim_reviewed(*, summary: str, text: str) -> str:
+    """What a claim's ClaimReview says as ``claimReviewed``: the editor's summary, else ``summary_default``
+    of the claim's text (the export, the API and the claim page all show this)."""
+    return summary or summary_default(text)
 
 
 # The refusal of a summary too long, word for word wherever it is given (the parameters are those of
@@ -57,8 +69,6 @@ def summary_problem(text: str) -> str:
 def summary_clean(summary) -> str:
     """A ClaimReview summary as it is stored: stripped, inner whitespace collapsed; ``InvalidInput``
     with ``summary_problem``'s reason."""
-    from .errors import InvalidInput
-
     text = (summary or "").strip()
     problem = summary_problem(text)
     if problem:
@@ -178,3 +188,83 @@ RULES: tuple[Rule, ...] = (
 def validate(doc: dict) -> list[str]:
     """Every rule ``doc`` breaks, as "rule id: what it asks"; empty when an aggregator would take it."""
     return [f"{rule.id}: {rule.text}" for rule in RULES if not rule.check(doc)]
+
+
+# --- the document: one per claim with a published verdict ---------------------------------------------
+
+
+def claim_url_check() -> str:
+    """``CLAIMDESK_PUBLIC_CLAIM_URL``, the pattern of a claim's public page, once it can make one:
+    ``NotConfigured`` when it is unset or has no ``{id}``. ClaimReview requires each document's url,
+    so without it every document would be refused and the export an empty list that says nothing."""
+    pattern = settings.CLAIMDESK_PUBLIC_CLAIM_URL or ""
+    if not pattern.strip():
+        raise NotConfigured("the ClaimReview export needs CLAIMDESK_PUBLIC_CLAIM_URL, the address of a claim's "
+                            "fact-check page on your site with {id} for the claim's id (for example "
+                            "https://factcheck.example.org/claims/{id}/); it is not set on this server")
+    if "{id}" not in pattern:
+        raise NotConfigured(f"CLAIMDESK_PUBLIC_CLAIM_URL must contain {{id}} for the claim's id (every "
+                            f"ClaimReview needs its own page), got {pattern!r}")
+    return pattern
+
+
+def claim_review(row: dict) -> dict | None:
+    """schema.org ClaimReview for a claim with a published verdict, else ``None``; ``row`` is one of
+    ``selectors.claim_export_rows``. The claimant is the Claim's author only when known (a named person
+    or organisation); otherwise there is no author. Not validated: ``valid_reviews`` does that."""
+    if row["verdict"] not in RATINGS:
+        return None
+    value, label = RATINGS[row["verdict"]]
+    appearance = {"@type": "CreativeWork", "headline": row["article__title"]}
+    if row["article__url"]:
+        appearance["url"] = row["article__url"]
+    if row["article__published"]:
+        appearance["datePublished"] = row["article__published"].isoformat()
+    claim = {"@type": "Claim"}
+    if row["speaker__name"] and row["speaker__kind"] in ("person", "organisation"):
+        claim["author"] = {"@type": "Person" if row["speaker__kind"] == "person" else "Organization",
+                           "name": row["speaker__name"]}
+    if row["article__published"]:
+        claim["datePublished"] = row["article__published"].isoformat()
+    claim["appearance"] = appearance
+    author = {"@type": "Organization", "name": settings.CLAIMDESK_ORGANISATION}
+    if settings.CLAIMDESK_ORGANISATION_URL:
+        author["url"] = settings.CLAIMDESK_ORGANISATION_URL
+    pattern = settings.CLAIMDESK_PUBLIC_CLAIM_URL
+    review = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": pattern.replace("{id}", str(row["id"])) if pattern else None,
+        "claimReviewed": claim_reviewed(summary=row["review_summary"], text=row["text"]),
+        "itemReviewed": claim,
+        "author": author,
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": value,
+            "bestRating": BEST,
+            "worstRating": WORST,
+            "alternateName": label,
+        },
+    }
+    if review["url"] is None:
+        del review["url"]
+    if row["published_at"]:
+        review["datePublished"] = row["published_at"].date().isoformat()
+    if row["verdict_note"]:
+        review["reviewBody"] = row["verdict_note"]
+    return review
+
+
+def valid_reviews(rows: Iterable[dict], on_refused: Callable[[int, list[str]], object]) -> Iterator[dict]:
+    """The ClaimReview documents of ``rows`` that break no rule of ``RULES``: a claim without a published
+    verdict has none, and a document that breaks a rule goes to ``on_refused(claim_id, broken_rules)``,
+    never out."""
+    for row in rows:
+        review = claim_review(row)
+        if review is None:
+            continue
+        problems = validate(review)
+        if problems:
+            on_refused(row["id"], problems)
+            continue
+        yield review

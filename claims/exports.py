@@ -15,10 +15,8 @@ import logging
 import math
 from collections.abc import Iterable, Iterator
 
-from django.conf import settings
-
 from . import claimreview, selectors
-from .errors import InvalidInput, NotConfigured
+from .errors import InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -180,71 +178,15 @@ def stream_csv(rows: Iterable[dict]) -> Iterator[str]:
     yield out.getvalue()
 
 
-def claim_review(row: dict) -> dict | None:
-    """schema.org ClaimReview for a claim with a published verdict, else ``None``. The claimant is the
-    Claim's author only when known (a named person or organisation); otherwise there is no author."""
-    if row["verdict"] not in claimreview.RATINGS:
-        return None
-    value, label = claimreview.RATINGS[row["verdict"]]
-    appearance = {"@type": "CreativeWork", "headline": row["article__title"]}
-    if row["article__url"]:
-        appearance["url"] = row["article__url"]
-    if row["article__published"]:
-        appearance["datePublished"] = row["article__published"].isoformat()
-    claim = {"@type": "Claim"}
-    if row["speaker__name"] and row["speaker__kind"] in ("person", "organisation"):
-        claim["author"] = {"@type": "Person" if row["speaker__kind"] == "person" else "Organization",
-                           "name": row["speaker__name"]}
-    if row["article__published"]:
-        claim["datePublished"] = row["article__published"].isoformat()
-    claim["appearance"] = appearance
-    author = {"@type": "Organization", "name": settings.CLAIMDESK_ORGANISATION}
-    if settings.CLAIMDESK_ORGANISATION_URL:
-        author["url"] = settings.CLAIMDESK_ORGANISATION_URL
-    pattern = settings.CLAIMDESK_PUBLIC_CLAIM_URL
-    review = {
-        "@context": "https://schema.org",
-        "@type": "ClaimReview",
-        "url": pattern.replace("{id}", str(row["id"])) if pattern else None,
-        "claimReviewed": row["review_summary"] or claimreview.summary_default(row["text"]),
-        "itemReviewed": claim,
-        "author": author,
-        "reviewRating": {
-            "@type": "Rating",
-            "ratingValue": value,
-            "bestRating": claimreview.BEST,
-            "worstRating": claimreview.WORST,
-            "alternateName": label,
-        },
-    }
-    if review["url"] is None:
-        del review["url"]
-    if row["published_at"]:
-        review["datePublished"] = row["published_at"].date().isoformat()
-    if row["verdict_note"]:
-        review["reviewBody"] = row["verdict_note"]
-    return review
-
-
 def _refused_to_log(claim_id, problems):
     logger.warning("ClaimReview for claim %s refused: %s", claim_id, "; ".join(problems))
 
 
 def stream_claimreview(rows: Iterable[dict], on_refused=_refused_to_log) -> Iterator[str]:
-    """Valid ClaimReview documents only: each one is checked against ``claimreview.RULES`` and a
-    refused one is reported to ``on_refused(claim_id, broken_rules)``, never written."""
-    def valid():
-        for row in rows:
-            review = claim_review(row)
-            if review is None:
-                continue
-            problems = claimreview.validate(review)
-            if problems:
-                on_refused(row["id"], problems)
-                continue
-            yield review
-
-    return _json_array(valid())
+    """Valid ClaimReview documents only (``claimreview.valid_reviews``): each one is checked against
+    ``claimreview.RULES`` and a refused one is reported to ``on_refused(claim_id, broken_rules)``, never
+    written."""
+    return _json_array(claimreview.valid_reviews(rows, on_refused))
 
 
 def stream(fmt: str, rows: Iterable[dict], on_refused=_refused_to_log) -> Iterator[str]:
@@ -256,21 +198,6 @@ def stream(fmt: str, rows: Iterable[dict], on_refused=_refused_to_log) -> Iterat
     return {"json": stream_json, "csv": stream_csv}[fmt](rows)
 
 
-def claim_url_check() -> str:
-    """``CLAIMDESK_PUBLIC_CLAIM_URL``, the pattern of a claim's public page, once it can make one:
-    ``NotConfigured`` when it is unset or has no ``{id}``. ClaimReview requires each document's url,
-    so without it every document would be refused and the export an empty list that says nothing."""
-    pattern = settings.CLAIMDESK_PUBLIC_CLAIM_URL or ""
-    if not pattern.strip():
-        raise NotConfigured("the ClaimReview export needs CLAIMDESK_PUBLIC_CLAIM_URL, the address of a claim's "
-                            "fact-check page on your site with {id} for the claim's id (for example "
-                            "https://factcheck.example.org/claims/{id}/); it is not set on this server")
-    if "{id}" not in pattern:
-        raise NotConfigured(f"CLAIMDESK_PUBLIC_CLAIM_URL must contain {{id}} for the claim's id (every "
-                            f"ClaimReview needs its own page), got {pattern!r}")
-    return pattern
-
-
 def export_stream(fmt: str, *, user=None, article_id=None, on_refused=_refused_to_log) -> Iterator[str]:
     """The export of every claim ``user`` may see (or of one article) in ``fmt``: format and article
     are checked before the first chunk; a ClaimReview that breaks a rule goes to ``on_refused``.
@@ -278,6 +205,6 @@ def export_stream(fmt: str, *, user=None, article_id=None, on_refused=_refused_t
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if fmt == "claimreview":
-        claim_url_check()
+        claimreview.claim_url_check()
     rows = selectors.claim_export_rows(user=user, article_id=article_id, reviewed_only=fmt == "claimreview")
     return stream(fmt, rows, on_refused)

@@ -137,3 +137,23 @@ def test_seed_articles_export_valid_claimreview_after_verdicts(seeds):
     assert len(reviews) == len(claims)
     for review in reviews:
         assert claimreview.validate(review) == []
+
+
+def test_claim_reviewed_is_the_summary_else_the_claim_cut():
+    text = "The council will close twelve bridges across the city before the end of next year, officials said."
+    assert claimreview.claim_reviewed(summary="Twelve bridges will close", text=text) == "Twelve bridges will close"
+    assert claimreview.claim_reviewed(summary="", text=text) == claimreview.summary_default(text)
+
+
+def test_valid_reviews_skips_unpublished_and_reports_what_a_refused_one_broke(settings):
+    settings.CLAIMDESK_PUBLIC_CLAIM_URL = "https://desk.example.org/checks/{id}"
+    row = {"id": 7, "verdict": "disputed", "article__title": "Bridges", "article__url": "", "article__published": None,
+           "speaker__name": None, "speaker__kind": None, "review_summary": "", "text": "Twelve bridges will close",
+           "published_at": None, "verdict_note": ""}
+    refused = []
+    out = list(claimreview.valid_reviews([row, {**row, "id": 8, "verdict": "unreviewed"},
+                                          {**row, "id": 9, "text": "It is disputed"}],
+                                         lambda i, p: refused.append((i, p))))
+    assert [r["url"] for r in out] == ["https://desk.example.org/checks/7"]
+    assert claimreview.validate(out[0]) == [] and out[0] == claimreview.claim_review(row)
+    assert refused == [(9, ["ClaimReview.claimReviewed.no_rating: claimReviewed does not state the verdict"])]

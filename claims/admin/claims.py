@@ -208,7 +208,7 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
             "correct_form": CorrectionForm.for_claim(claim),
             "split_form": SplitForm(),
             "summary_form": ReviewSummaryForm(initial={"summary": claim.review_summary}),
-            "claim_reviewed": claim.review_summary or claimreview.summary_default(claim.text),
+            "claim_reviewed": claimreview.claim_reviewed(summary=claim.review_summary, text=claim.text),
             "comment_form": CommentForm(),
             "evidence_form": EvidenceForm(),
             "assignments": claim.assignments.select_related("assignee", "assigned_by"),

@@ -24,7 +24,7 @@ class ReviewSummarySerializer(serializers.Serializer):
 
 def _out(claim):
     return {"id": claim.pk, "review_summary": claim.review_summary,
-            "claim_reviewed": claim.review_summary or claimreview.summary_default(claim.text)}
+            "claim_reviewed": claimreview.claim_reviewed(summary=claim.review_summary, text=claim.text)}
 
 
 _Error = inline_serializer("ReviewSummaryError", {"detail": serializers.CharField()})
