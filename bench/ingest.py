@@ -68,10 +68,11 @@ def main():
     django.setup()
     from django.core.management import call_command
 
-    from claims import services
+    from claims import articles
     from claims.nlp.embeddings import embed_texts, match_vectors
     from claims.nlp.loaders import get_embedder, get_matching_model, get_nlp
     from claims.nlp.pipeline import extract_many
+    from claims.processing import matching
 
     texts = load_texts(args.files, args.copies)
     n = len(texts)
@@ -94,12 +95,12 @@ def main():
     models_mb = rss_mb()[0]
 
     call_command("migrate", verbosity=0)
-    services.matching_index_reset()
+    matching.matching_index_reset()
 
     def pipeline():
         for text in texts:
-            article = services.article_ingest(body=text, source="bench", queue=False).article
-            services.article_process_sync(article_id=article.pk)
+            article = articles.article_ingest(body=text, source="bench", queue=False).article
+            articles.article_process_sync(article_id=article.pk)
 
     t_pipe, _ = timed(pipeline)
     from claims.models import ClaimMatch

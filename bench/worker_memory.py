@@ -161,8 +161,8 @@ def main(argv=None) -> int:
         fill(args.database_url, size)
         filled = time.time() - t
         t = time.time()
-        subprocess.run([sys.executable, "-c", "import django; django.setup(); from claims import services; "
-                        "services.matching_index_refresh()"], cwd=ROOT, env=env, check=True)
+        subprocess.run([sys.executable, "-c", "import django; django.setup(); from claims.processing import matching; "
+                        "matching.matching_index_refresh()"], cwd=ROOT, env=env, check=True)
         built = time.time() - t
         print(f"{size:,} claims stored in {filled:.0f} s; index built and its graph saved in {built:.0f} s",
               flush=True)

@@ -3,20 +3,30 @@ an article's title and date; and a claim's ClaimReview summary.
 
 Every function asks ``claims.permissions`` (a claim: its assignee or an editor; an article: editors),
 runs in one transaction that writes its audit record (the chain lock first, then the row), and a
-changed claim has its matching redone (``services.claim_rematch``) once the correction is stored.
+changed claim has its matching redone by a task (``claims.rematch_claim``) once the correction commits.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from django.db import transaction
 
 from . import permissions, workflow
 from .audit import audit_record, diff, lock_chain
+from .claimreview import summary_clean
 from .errors import InvalidInput
-from .models import Article, Assignment, Claim, Comment, Speaker
+from .models import Assignment, Claim, Comment, Speaker
+from .processing import matching, sender
+from .selectors import claim_ids_with_work
+from .speakers import speaker_resolve_locked
+
+
+def _rematch(*, claim_id: int, reembed: bool) -> None:
+    """Queue the corrected claim's matching (``claims.rematch_claim``) once the correction commits; with
+    the broker down it runs here instead, so a correction never leaves stale matches behind."""
+    sender.on_commit(sender.REMATCH, args=[claim_id, reembed],
+                     fallback=lambda: matching.claim_rematch(claim_id=claim_id, reembed=reembed))
 
 
 def _speaker_label(speaker):
@@ -32,8 +42,6 @@ def claim_correct(*, claim: Claim, user, speaker: Speaker | None | str = "keep",
     The span must lie within the article's body and not be another claim's; the claim's text becomes
     ``body[start:end]``. Only what changes is written and audited; nothing changed, nothing written.
     """
-    from . import services
-
     permissions.check(user, permissions.CORRECT, claim)
     if attribution is not None and attribution not in Claim.Attribution.values:
         raise InvalidInput(f"attribution must be one of {', '.join(Claim.Attribution.values)}, got {attribution!r}")
@@ -47,7 +55,7 @@ def claim_correct(*, claim: Claim, user, speaker: Speaker | None | str = "keep",
         before = {"speaker": _speaker_label(locked.speaker), "attribution": locked.attribution,
                   "start": locked.start, "end": locked.end, "text": locked.text, "not_a_claim": locked.not_a_claim}
         if speaker_name:
-            locked.speaker = services._speaker_resolve_locked(name=speaker_name, kind=speaker_kind)
+            locked.speaker = speaker_resolve_locked(name=speaker_name, kind=speaker_kind)
         elif speaker != "keep":
             locked.speaker = speaker
         if attribution is not None:
@@ -64,7 +72,7 @@ def claim_correct(*, claim: Claim, user, speaker: Speaker | None | str = "keep",
         locked.save(update_fields=["speaker", "attribution", "start", "end", "text", "not_a_claim", "updated_at"])
         audit_record(actor=user, action="claim.correct", obj=locked, changes=changes)
     if rematch and changes.keys() & {"speaker", "text", "not_a_claim"}:
-        services.claim_rematch(claim_id=locked.pk, reembed="text" in changes)
+        _rematch(claim_id=locked.pk, reembed="text" in changes)
     claim.refresh_from_db()
     return claim
 
@@ -87,32 +95,6 @@ def _set_span(claim: Claim, start, end):
     claim.start, claim.end, claim.text = start, end, body[start:end]
 
 
-def article_correct(*, article: Article, user, title: str | None = None, published: dt.date | None | str = "keep"
-                    ) -> Article:
-    """Correct an article's title or publication date (editors only), audited."""
-    permissions.check(user, permissions.CORRECT_ARTICLE)
-    if title is not None:
-        title = " ".join(title.split())[:500]
-        if not title:
-            raise InvalidInput("the title cannot be empty")
-    if published not in ("keep", None) and not isinstance(published, dt.date):
-        raise InvalidInput("published must be a date")
-    with transaction.atomic():
-        lock_chain()
-        locked = Article.objects.select_for_update().get(pk=article.pk)
-        before = {"title": locked.title, "published": locked.published}
-        if title is not None:
-            locked.title = title
-        if published != "keep":
-            locked.published = published
-        changes = diff(before, {"title": locked.title, "published": locked.published})
-        if changes:
-            locked.save(update_fields=["title", "published"])
-            audit_record(actor=user, action="article.correct", obj=locked, changes=changes)
-    article.refresh_from_db()
-    return article
-
-
 def claim_set_review_summary(*, claim: Claim, user, summary: str) -> Claim:
     """Set the claim's ClaimReview summary (schema.org ``claimReviewed``), editors only, audited.
 
@@ -120,8 +102,6 @@ def claim_set_review_summary(*, claim: Claim, user, summary: str) -> Claim:
     summary must be under 75 characters and name no rating ("verified", "disputed", "unattributed"):
     aggregators refuse a ``claimReviewed`` that states the verdict, whichever verdict it later gets.
     """
-    from .claimreview import summary_clean
-
     permissions.check(user, permissions.SUMMARISE, claim)
     summary = summary_clean(summary)
     with transaction.atomic():
@@ -174,8 +154,6 @@ def claim_split(*, claim: Claim, user, at: int, rematch: bool = True) -> tuple[C
     with the same speaker and attribution (check-worthiness copied, quantities shared out by text).
     Neither span may be another claim's. Audited on both claims; matching is redone for both.
     """
-    from . import services
-
     permissions.check(user, permissions.CORRECT, claim)
     with transaction.atomic():
         lock_chain()
@@ -222,8 +200,8 @@ def claim_split(*, claim: Claim, user, at: int, rematch: bool = True) -> tuple[C
                             {"assignee": locked.assignee.username if locked.assignee_id else None,
                              "due": new.due, "state": new.state}))
     if rematch:
-        services.claim_rematch(claim_id=locked.pk, reembed=True)
-        services.claim_rematch(claim_id=new.pk, reembed=True)
+        _rematch(claim_id=locked.pk, reembed=True)
+        _rematch(claim_id=new.pk, reembed=True)
     claim.refresh_from_db()
     return claim, Claim.objects.get(pk=new.pk)
 
@@ -275,9 +253,6 @@ def claim_merge(*, claims, user, rematch: bool = True) -> Claim:
     ``_reopen_for_rereview``), with the reason "merged with #N" as a comment and in the audit. Merging
     a published claim withdraws its verdict, so it needs the editors' ``REOPEN`` as well.
     """
-    from . import services
-    from .selectors import claim_ids_with_work
-
     ids = sorted({c.pk for c in claims})
     if len(ids) < 2:
         raise InvalidInput("select at least two claims to merge")
@@ -328,5 +303,5 @@ def claim_merge(*, claims, user, rematch: bool = True) -> Claim:
         if "reason" in changes and changes.get("verdict"):
             workflow._flag_inheritors(survivor, user)
     if rematch:
-        services.claim_rematch(claim_id=survivor.pk, reembed=True)
+        _rematch(claim_id=survivor.pk, reembed=True)
     return Claim.objects.get(pk=survivor.pk)

@@ -2,7 +2,7 @@
 
 Workers and the sweep leave their own trace in the database (``Heartbeat`` rows): each worker's main
 process writes its row every ``CLAIMDESK_HEARTBEAT_SECONDS`` (``factcheck.celery.Heartbeat``) and removes
-it when it stops cleanly; every sweep (``claims.processing.processing_sweep``) writes the sweep's row.
+it when it stops cleanly; every sweep (``claims.processing.sweep.processing_sweep``) writes the sweep's row.
 So every web process reads the same answer in one query, with no broker round trip: celery's
 ``inspect().ping()`` waits out its whole timeout for replies and needs the broker, the very thing that may
 be down, which would make ``GET /healthz`` slow exactly when it matters.
@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -155,10 +156,8 @@ def _check_broker(timeout: float) -> str:
             if not (folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)):
                 return f"the broker's folder {key.replace('_', ' ')} is missing or not writable"
         return ""
-    from factcheck.celery import app
-
     try:
-        with app.connection_for_write(url, connect_timeout=timeout) as conn:
+        with current_app.connection_for_write(url, connect_timeout=timeout) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
     except Exception as exc:  # noqa: BLE001
         log.warning("health: broker unavailable: %s", exc)

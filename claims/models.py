@@ -1,6 +1,6 @@
 """The domain: articles, the claims found in them, their speakers, matches, and the audit trail.
 
-Models hold data and querysets; every write goes through ``claims.services``.
+Models hold data and querysets; every write goes through a service (``claims.articles``, ``claims.workflow``, ``claims.corrections``, …).
 """
 
 from django.conf import settings

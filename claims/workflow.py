@@ -17,6 +17,7 @@ from .audit import audit_record, diff, lock_chain
 from .errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from .ingestion import clean_text, clean_url
 from .models import Assignment, Claim, ClaimMatch, Comment, Evidence, MatchDecision
+from .processing import sender
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +47,11 @@ def _state_error(claim, doing):
 
 
 def _notify(user, subject, body):
-    """Email ``user`` through a task once the transaction commits (never fails the change itself)."""
+    """Email ``user`` through a task once the transaction commits (never fails the change itself: with
+    the broker down the change stands, the email is lost, and the log says so)."""
     if user is None or not getattr(user, "email", ""):
         return
-    user_id = user.pk
-
-    def send():
-        from .tasks import notify_user
-
-        try:
-            notify_user.apply_async(args=[user_id, subject, body], retry=False)
-        except Exception as exc:  # broker down: the change stands, the email is lost, say so in the log
-            log.warning("notification to user %s not queued: %s", user_id, exc)
-
-    transaction.on_commit(send)
+    sender.on_commit(sender.NOTIFY, args=[user.pk, subject, body], retry=False)
 
 
 def _username(user):

@@ -24,11 +24,11 @@ app.autodiscover_tasks()
 @worker_init.connect
 def preload(sender=None, **kwargs):
     """Before the pool forks: load what every task needs once, so the children share it
-    (``CLAIMDESK_WORKER_PRELOAD``; ``claims.services.worker_warm``)."""
+    (``CLAIMDESK_WORKER_PRELOAD``; ``claims.processing.warm.worker_warm``)."""
     from django.conf import settings
 
     if settings.CLAIMDESK_WORKER_PRELOAD:
-        from claims.services import worker_warm
+        from claims.processing.warm import worker_warm
 
         worker_warm()
 

@@ -89,11 +89,11 @@ def artifacts():
 @pytest.fixture(autouse=True)
 def _fresh_match_index():
     """Each test starts with an empty in-process index (rolled-back claims must not linger)."""
-    from claims import services
+    from claims.processing import matching
 
-    services.matching_index_reset()
+    matching.matching_index_reset()
     yield
-    services.matching_index_reset()
+    matching.matching_index_reset()
 
 
 @pytest.fixture
@@ -110,3 +110,14 @@ def flushable_db(transactional_db):
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("SET claimdesk.allow_truncate = 'on'")
+
+
+@pytest.fixture
+def tasks_here(monkeypatch, django_capture_on_commit_callbacks):
+    """Do a worker's part in this process: ``with tasks_here():`` runs the tasks queued inside the block
+    (by name, ``claims.processing.sender``) eagerly once its transaction commits, errors raised."""
+    from celery import current_app
+
+    monkeypatch.setitem(current_app.conf, "task_always_eager", True)
+    monkeypatch.setitem(current_app.conf, "task_eager_propagates", True)
+    return lambda: django_capture_on_commit_callbacks(execute=True)

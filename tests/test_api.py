@@ -6,8 +6,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from claims import services
+from claims import articles
 from claims.models import Article, AuditRecord, Claim
+from claims.processing import sender
 
 from .factories import ClaimFactory, EditorFactory, publish_verdict
 
@@ -49,7 +50,7 @@ def test_anonymous_requests_are_refused():
 
 def test_post_article_answers_202_with_id_and_status(api, django_capture_on_commit_callbacks, monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "article_queue", lambda *, article_id: queued.append(article_id) or "")
+    monkeypatch.setattr(sender, "article_queue", lambda *, article_id: queued.append(article_id) or "")
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post("/api/articles/", {"title": "T", "body": BODY, "source": "Gazette",
                                                "url": "https://example.org/a", "published": "2023-03-13"}, format="json")
@@ -135,8 +136,8 @@ def test_claims_list_filters(api, editor):
 
 def test_json_export_follows_the_public_contract(api, seeds):
     for body in seeds:
-        article = services.article_ingest(body=body, queue=False).article
-        services.article_process_sync(article_id=article.pk)
+        article = articles.article_ingest(body=body, queue=False).article
+        articles.article_process_sync(article_id=article.pk)
     response = api.get("/api/export/json/")
     assert response.status_code == 200
     data = json.loads(response.getvalue())

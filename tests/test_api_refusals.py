@@ -7,9 +7,9 @@ from django.test import RequestFactory
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from claims import services
 from claims.api.auth import client_ip
 from claims.models import Article, Claim
+from claims.processing import sender
 
 from .factories import ClaimFactory, EditorFactory, ReviewerFactory
 
@@ -96,7 +96,7 @@ def test_an_article_without_body_html_or_url_is_refused():
 @pytest.mark.usefixtures("flushable_db")  # transactional: on_commit runs; roles put back
 def test_an_article_posted_while_the_broker_is_down_is_accepted_with_a_warning(monkeypatch):
     reason = "could not queue for processing, the broker is unavailable (OperationalError: refused)"
-    monkeypatch.setattr(services, "article_queue", lambda *, article_id, countdown=0: reason)
+    monkeypatch.setattr(sender, "article_queue", lambda *, article_id, countdown=0: reason)
     response = client_for(EditorFactory()).post("/api/articles/", {"body": BODY}, format="json")
     assert response.status_code == 202
     data = response.json()

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from claims import claimreview, exports, services
+from claims import articles, claimreview, exports
 from claims.models import Claim
 
 from .factories import ClaimFactory, SpeakerFactory, publish_verdict
@@ -126,8 +126,8 @@ def test_the_command_names_the_rule_a_refused_document_broke(tmp_path, capsys):
 @pytest.mark.django_db
 def test_seed_articles_export_valid_claimreview_after_verdicts(seeds):
     for body in seeds:
-        article = services.article_ingest(body=body, queue=False).article
-        services.article_process_sync(article_id=article.pk)
+        article = articles.article_ingest(body=body, queue=False).article
+        articles.article_process_sync(article_id=article.pk)
     claims = list(Claim.objects.order_by("pk")[:12])
     for claim, verdict in zip(claims, ["verified", "disputed", "unattributed"] * 4, strict=False):
         publish_verdict(claim, verdict)

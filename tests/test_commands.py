@@ -89,7 +89,7 @@ def test_audit_verify_exit_codes(capsys):
     workflow.claim_comment(claim=claim, user=editor, text="second")
     call_command("audit", "verify")
     assert "2 record(s) checked" in capsys.readouterr().out
-    from .test_services import _tamper
+    from .test_articles import _tamper
 
     first = AuditRecord.objects.order_by("id").first()
     _tamper(first.pk, "{}")

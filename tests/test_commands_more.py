@@ -10,8 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from claims import services, sources, workflow
+from claims import articles, workflow
 from claims.models import Article, Feed, Link
+from claims.processing import sender
 
 from .factories import ClaimFactory, EditorFactory, ReviewerFactory, ViewerFactory
 from .webserver import LocalServer, article_html, rss
@@ -30,10 +31,10 @@ def worker(monkeypatch):
     """Stands in for a Celery worker: what ``article_queue`` sends is processed at once, in this process
     (the on_commit callback of a transactional test runs before the command starts waiting)."""
     def process(*, article_id, countdown=0):
-        services.article_process_sync(article_id=article_id)
+        articles.article_process_sync(article_id=article_id)
         return ""
 
-    monkeypatch.setattr(services, "article_queue", process)
+    monkeypatch.setattr(sender, "article_queue", process)
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def failing_worker(monkeypatch):
         Article.objects.filter(pk=article_id).update(status=Article.Status.FAILED, error="extraction crashed: boom")
         return ""
 
-    monkeypatch.setattr(services, "article_queue", fail)
+    monkeypatch.setattr(sender, "article_queue", fail)
 
 
 # --- ingest ----------------------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ def test_ingest_wait_names_each_failed_article_and_fails(tmp_path, failing_worke
 
 @pytest.mark.usefixtures("flushable_db")  # transactional: on_commit runs; roles put back
 def test_ingest_wait_without_a_worker_gives_up_after_the_timeout_and_says_what_to_start(tmp_path, monkeypatch):
-    monkeypatch.setattr(services, "article_queue", lambda *, article_id, countdown=0: "")  # queued, nobody works
+    monkeypatch.setattr(sender, "article_queue", lambda *, article_id, countdown=0: "")  # queued, nobody works
     with pytest.raises(CommandError, match=r"1 article\(s\) still not processed after 0s: is a worker running\? "
                                            r"\(start one with: celery -A factcheck worker\)"):
         call_command("ingest", _file(tmp_path), "--wait", "--timeout", "0.2")
@@ -105,7 +106,7 @@ def test_ingest_with_the_broker_down_keeps_the_article_and_says_so(tmp_path, mon
     def down(*, article_id, countdown=0):
         return "could not queue for processing, the broker is unavailable (OperationalError: refused)"
 
-    monkeypatch.setattr(services, "article_queue", down)
+    monkeypatch.setattr(sender, "article_queue", down)
     call_command("ingest", _file(tmp_path))
     article = Article.objects.get()
     err = capsys.readouterr().err
@@ -119,7 +120,7 @@ def test_ingest_sync_reports_a_failed_article_with_its_reason(tmp_path, monkeypa
         Article.objects.filter(pk=article_id).update(status=Article.Status.FAILED, error="the model could not load")
         return Article.objects.get(pk=article_id)
 
-    monkeypatch.setattr(services, "article_process_sync", crash)
+    monkeypatch.setattr(articles, "article_process_sync", crash)
     call_command("ingest", _file(tmp_path), "--sync")
     captured = capsys.readouterr()
     assert "failed, 0 claims, 0 matches" in captured.out
@@ -139,7 +140,7 @@ def server(settings):
 
 @pytest.fixture
 def no_broker(monkeypatch):
-    monkeypatch.setattr(sources, "link_queue", lambda *, link_id: "")
+    monkeypatch.setattr(sender, "link_queue", lambda *, link_id: "")
 
 
 @pytest.mark.django_db

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from claims import corrections, selectors, services, workflow
+from claims import articles, corrections, selectors, workflow
 from claims.errors import InvalidInput, NotAllowed
 from claims.models import AuditRecord, Claim, ClaimMatch, Speaker
+from claims.processing import sender
 
 from .factories import ArticleFactory, ClaimFactory, EditorFactory, ReviewerFactory, ViewerFactory, publish_verdict
 
@@ -72,7 +73,7 @@ def test_only_the_assignee_or_an_editor_corrects_a_claim_and_only_editors_an_art
     with pytest.raises(NotAllowed, match="viewer"):
         corrections.claim_correct(claim=claim, user=ViewerFactory(), attribution="none", rematch=False)
     with pytest.raises(NotAllowed, match="only editors can correct articles"):
-        corrections.article_correct(article=claim.article, user=reviewer, title="New")
+        articles.article_correct(article=claim.article, user=reviewer, title="New")
 
 
 def test_not_a_claim_hides_it_from_lists_and_exports_without_deleting_it(claim):
@@ -83,7 +84,7 @@ def test_not_a_claim_hides_it_from_lists_and_exports_without_deleting_it(claim):
 
 
 def test_article_title_and_date_corrected_and_audited(claim):
-    corrections.article_correct(article=claim.article, user=EditorFactory(), title="  Harbour  Bridge closed ",
+    articles.article_correct(article=claim.article, user=EditorFactory(), title="  Harbour  Bridge closed ",
                                 published=dt.date(2026, 3, 2))
     claim.article.refresh_from_db()
     assert (claim.article.title, claim.article.published) == ("Harbour Bridge closed", dt.date(2026, 3, 2))
@@ -95,21 +96,23 @@ def test_unchanged_correction_writes_nothing(claim):
     assert not AuditRecord.objects.exists()
 
 
-def test_matching_is_redone_for_a_corrected_span(seeds):
-    first = services.article_ingest(body=seeds[0], queue=False).article
-    services.article_process_sync(article_id=first.pk)
-    second = services.article_ingest(body=seeds[1], queue=False).article
-    services.article_process_sync(article_id=second.pk)
+def test_matching_is_redone_for_a_corrected_span(seeds, tasks_here):
+    first = articles.article_ingest(body=seeds[0], queue=False).article
+    articles.article_process_sync(article_id=first.pk)
+    second = articles.article_ingest(body=seeds[1], queue=False).article
+    articles.article_process_sync(article_id=second.pk)
     matched = ClaimMatch.objects.filter(claim__article=second).select_related("claim").first()
     claim = matched.claim
     start, end = claim.start, claim.end
     # Cut the claim down to its first word: nothing matches a single word.
     word_end = claim.start + len(claim.text.split()[0])
-    corrections.claim_correct(claim=claim, user=EditorFactory(), start=claim.start, end=word_end)
+    with tasks_here():
+        corrections.claim_correct(claim=claim, user=EditorFactory(), start=claim.start, end=word_end)
     claim.refresh_from_db()
     assert not ClaimMatch.objects.filter(claim=claim).exists()
     # Back to its sentence: the match is found again.
-    corrections.claim_correct(claim=claim, user=EditorFactory(), start=start, end=end)
+    with tasks_here():
+        corrections.claim_correct(claim=claim, user=EditorFactory(), start=start, end=end)
     assert ClaimMatch.objects.filter(claim=claim, earlier_id=matched.earlier_id).exists()
 
 
@@ -252,19 +255,47 @@ def test_merge_needs_the_correct_permission_on_every_claim():
         corrections.claim_merge(claims=[a, b], user=reviewer, rematch=False)
 
 
-def test_split_then_merge_redoes_matching_for_every_claim_touched(seeds):
-    first = services.article_ingest(body=seeds[0], queue=False).article
-    services.article_process_sync(article_id=first.pk)
-    second = services.article_ingest(body=seeds[1], queue=False).article
-    services.article_process_sync(article_id=second.pk)
+def test_split_then_merge_redoes_matching_for_every_claim_touched(seeds, tasks_here):
+    first = articles.article_ingest(body=seeds[0], queue=False).article
+    articles.article_process_sync(article_id=first.pk)
+    second = articles.article_ingest(body=seeds[1], queue=False).article
+    articles.article_process_sync(article_id=second.pk)
     claim = ClaimMatch.objects.filter(claim__article=second).select_related("claim").first().claim
     text = claim.text
     at = corrections.split_offset(claim.article.body[claim.start:claim.end], words=1)
-    kept, new = corrections.claim_split(claim=claim, user=EditorFactory(), at=at)
+    with tasks_here():
+        kept, new = corrections.claim_split(claim=claim, user=EditorFactory(), at=at)
+    new.refresh_from_db()
     assert not ClaimMatch.objects.filter(claim=kept).exists()  # one word matches nothing
     assert new.embedding is not None and new.match_embedding is not None
-    merged = corrections.claim_merge(claims=[kept, new], user=EditorFactory())
+    with tasks_here():
+        merged = corrections.claim_merge(claims=[kept, new], user=EditorFactory())
     assert merged.text == text and ClaimMatch.objects.filter(claim=merged).exists()
+
+
+def test_a_correction_queues_its_rematch_by_name_and_runs_it_here_when_the_broker_is_down(seeds, monkeypatch,
+                                                                                          django_capture_on_commit_callbacks):
+    first = articles.article_ingest(body=seeds[0], queue=False).article
+    articles.article_process_sync(article_id=first.pk)
+    second = articles.article_ingest(body=seeds[1], queue=False).article
+    articles.article_process_sync(article_id=second.pk)
+    matched = ClaimMatch.objects.filter(claim__article=second).select_related("claim").first()
+    claim = matched.claim
+    word_end = claim.start + len(claim.text.split()[0])
+    sent = []
+    monkeypatch.setattr(sender, "task_send", lambda name, **kw: sent.append((name, kw["args"])))
+    with django_capture_on_commit_callbacks(execute=True):
+        corrections.claim_correct(claim=claim, user=EditorFactory(), start=claim.start, end=word_end)
+    assert sent == [("claims.rematch_claim", [claim.pk, True])]
+    assert ClaimMatch.objects.filter(claim=claim).exists()  # the worker has not run it yet
+
+    def down(name, **kw):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(sender, "task_send", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        corrections.claim_correct(claim=claim, user=EditorFactory(), not_a_claim=True)
+    assert not ClaimMatch.objects.filter(claim=claim).exists()  # redone here: "not a claim" keeps no matches
 
 
 def test_split_form_on_the_claim_page_and_merge_action_in_the_list(client, long_claim):

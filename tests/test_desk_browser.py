@@ -5,7 +5,7 @@ Screenshots land in test-artifacts/."""
 
 import pytest
 
-from claims import services, workflow
+from claims import articles, workflow
 from claims.models import Article, AuditRecord, Claim
 
 from .factories import ArticleFactory, ClaimFactory, EditorFactory, ReviewerFactory, publish_verdict
@@ -198,7 +198,7 @@ def test_live_status_after_adding_an_article(login, live_server, artifacts):
     assert page.inner_text("#article-status") == "Queued" and "updating live" in page.inner_text("#article-live")
     assert page.locator(".messagelist li").count() == 1
     page.screenshot(path=str(artifacts / "12-article-queued.png"), full_page=True)
-    services.article_process_sync(article_id=article.pk)
+    articles.article_process_sync(article_id=article.pk)
     page.wait_for_function("document.getElementById('article-status').textContent === 'Done'", timeout=20000)
     page.wait_for_selector("a.claim-mark")
     assert page.locator("a.claim-mark").count() == article.claims.count() > 0

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from claims import corrections, workflow
+from claims import articles, corrections, speakers, workflow
 from claims.models import Assignment, AuditRecord, Claim, Comment
 
 from .factories import (
@@ -229,7 +229,7 @@ def test_the_history_page_of_a_claim_and_of_an_article_lists_their_audit_records
     editor = EditorFactory()
     claim = ClaimFactory()
     workflow.claim_comment(claim=claim, user=editor, text="first look")
-    corrections.article_correct(article=claim.article, user=editor, title="Bridge closed for repairs")
+    articles.article_correct(article=claim.article, user=editor, title="Bridge closed for repairs")
     _as(client, editor)
     page = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
     assert 'class="historylink"' in page
@@ -287,9 +287,8 @@ def test_an_editor_corrects_a_speakers_name_and_kind_audited_and_the_old_name_ke
     assert AuditRecord.objects.get(action="claim.speaker_update", object_id=str(claim.pk)).changes["speaker"] == [
         "Yevgenia Pozharskaya (person)", "Port Alder council (organisation)"]
     # An organisation is found again by its exact name only, never by the person's aliases.
-    from claims import services
 
-    assert services.speaker_resolve(name="Pozharskaya", kind="organisation").pk != speaker.pk
+    assert speakers.speaker_resolve(name="Pozharskaya", kind="organisation").pk != speaker.pk
     assert Speaker.objects.filter(pk=speaker.pk).exists()
 
 
@@ -307,9 +306,8 @@ def test_a_speaker_rename_onto_another_record_is_refused_pointing_to_merge_and_r
     assert client.post(reverse("admin:claims_speaker_change", args=[other.pk]),
                        {"name": "X", "kind": "person"}).status_code == 403
     with pytest.raises(Exception, match="only editors can edit speakers"):
-        from claims import speakers_service
 
-        speakers_service.speaker_update(speaker=other, user=ReviewerFactory(), name="X")
+        speakers.speaker_update(speaker=other, user=ReviewerFactory(), name="X")
 
 
 # --- in Chromium: the article page keeps what is typed (10), the claim list at 1,366 px (8) ----------

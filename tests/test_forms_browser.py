@@ -4,16 +4,16 @@ claim, confirm and reject a match.
 
 Adding an article, correcting, proposing and approving are driven in tests/test_browser.py and
 tests/test_desk_browser.py. Links and feeds are fetched from a local HTTP server (tests/webserver.py),
-never the internet; no worker runs, so the test does the worker's part (``sources.link_fetch``,
-``sources.feed_poll``) and the page shows the result. Screenshots land in test-artifacts/.
+never the internet; no worker runs, so the test does the worker's part (``fetching.link_fetch``,
+``fetching.feed_poll``) and the page shows the result. Screenshots land in test-artifacts/.
 """
 
 import re
 
 import pytest
 
-from claims import sources
 from claims.models import Claim, ClaimMatch, Feed, Link
+from claims.processing import fetching
 
 from .factories import ArticleFactory, ClaimFactory, EditorFactory, ReviewerFactory, publish_verdict
 from .webserver import LocalServer, article_html, rss
@@ -100,7 +100,7 @@ def test_adding_links_queues_them_and_the_list_shows_each_fetched_or_failed(logi
     assert web.url("/bridge") in rows and web.url("/gone") in rows and "Queued" in rows
 
     for link in Link.objects.all():  # the worker's part
-        sources.link_fetch(link_id=link.pk)
+        fetching.link_fetch(link_id=link.pk)
     page.reload()
     good = page.locator("#result_list tr", has_text=web.url("/bridge"))
     gone = page.locator("#result_list tr", has_text=web.url("/gone"))
@@ -129,9 +129,9 @@ def test_adding_a_feed_and_polling_it_brings_its_items_in(login, live_server, we
     _run_action(page, "Poll the selected feeds now", feed.pk)
     assert _messages(page) == ["1 feed(s) sent for polling."]
 
-    sources.feed_poll(feed_id=feed.pk, force=True)  # the worker's part: the poll, then its links
+    fetching.feed_poll(feed_id=feed.pk, force=True)  # the worker's part: the poll, then its links
     for link in Link.objects.filter(feed=feed):
-        sources.link_fetch(link_id=link.pk)
+        fetching.link_fetch(link_id=link.pk)
     page.reload()
     row = page.inner_text("#result_list tbody tr")
     assert re.search(r"\b2\s+2\b", row), row  # items seen, items ingested

@@ -23,9 +23,10 @@ from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from claims import services, workflow
+from claims import articles, workflow
 from claims.errors import InvalidInput
 from claims.models import Article, AuditRecord, Claim, ClaimMatch, Comment, Evidence
+from claims.processing import sender
 
 from .conftest import ARTIFACTS
 from .factories import ClaimFactory, EditorFactory, ReviewerFactory
@@ -196,12 +197,12 @@ def test_article_ingest_stores_the_validated_body_or_refuses_cleanly(small_limit
     with rolled_back():
         before = _counts()
         try:
-            expected = services.article_validate(body=body, **fields)
+            expected = articles.article_validate(body=body, **fields)
         except InvalidInput as exc:
             assert exc.message
             expected = None
         try:
-            result = services.article_ingest(body=body, queue=False, **fields)
+            result = articles.article_ingest(body=body, queue=False, **fields)
         except InvalidInput:
             assert expected is None, "article_validate accepted what article_ingest refused"
             assert _counts() == before
@@ -219,7 +220,7 @@ def test_article_ingest_stores_the_validated_body_or_refuses_cleanly(small_limit
 def test_impossible_published_date_is_refused_not_an_exception(db):
     for published in ("2023-02-30", "2023-03-13T25:00"):
         with pytest.raises(InvalidInput, match="published must be a date"):
-            services.article_validate(body="The council said so.", published=published)
+            articles.article_validate(body="The council said so.", published=published)
 
 
 @pytest.mark.parametrize("step", ["comment", "send-back", "approve"])
@@ -238,7 +239,7 @@ def test_admin_comment_with_a_nul_character_is_refused_with_a_message(client, ed
 
 def test_body_with_a_lone_surrogate_is_refused_before_anything_is_stored(db):
     with pytest.raises(InvalidInput, match="lone surrogate U\\+D800 at position 4"):
-        services.article_ingest(body="Some\ud800 words in a body.", queue=False)
+        articles.article_ingest(body="Some\ud800 words in a body.", queue=False)
     assert _counts() == (0, 0)
 
 
@@ -265,7 +266,7 @@ def test_post_article_stores_or_answers_a_clear_4xx(small_limit, api, data):
             return
         article = Article.objects.get(pk=response.json()["id"])
         # (DRF's CharField takes a number as its text, so the body is compared as text)
-        assert article.body == services.article_validate(body=str(data["body"]))["body"]
+        assert article.body == articles.article_validate(body=str(data["body"]))["body"]
         assert _counts() == (before[0] + 1, before[1] + 1)
 
 
@@ -464,10 +465,10 @@ def test_extraction_ends_done_with_exact_spans_or_failed_with_a_reason(db, body)
     RAN["article_process_sync"] += 1
     with rolled_back():
         try:
-            article = services.article_ingest(body=body, queue=False).article
+            article = articles.article_ingest(body=body, queue=False).article
         except InvalidInput:
             return
-        article = services.article_process_sync(article_id=article.pk)
+        article = articles.article_process_sync(article_id=article.pk)
         if article.status == Article.Status.FAILED:
             assert article.error
             return
@@ -483,7 +484,7 @@ def test_extraction_ends_done_with_exact_spans_or_failed_with_a_reason(db, body)
 def test_same_article_posted_twice_at_once_is_stored_once(flushable_db, require_postgres, monkeypatch):
     # (the test run's SQLite is in memory with a shared cache, which answers "table is locked" at once
     # instead of waiting; the embedded default's file database waits, see test_embedded.py)
-    monkeypatch.setattr(services, "article_queue", lambda *, article_id: "")
+    monkeypatch.setattr(sender, "article_queue", lambda *, article_id: "")
     editor = EditorFactory(username="fuzz-racer")
     token = Token.objects.create(user=editor).key
     for round_ in range(5):

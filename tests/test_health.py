@@ -15,8 +15,9 @@ import urllib.request
 import pytest
 from django.utils import timezone
 
-from claims import health, processing, services
+from claims import articles, health
 from claims.models import Article, AuditRecord, Heartbeat
+from claims.processing import sweep
 
 from .factories import EditorFactory
 
@@ -147,7 +148,7 @@ def test_healthz_refuses_writes(client):
 
 @pytest.mark.django_db
 def test_each_sweep_records_when_it_ran_and_who_ran_it():
-    processing.processing_sweep(send=lambda *, article_id, countdown: "", reason="worker start")
+    sweep.processing_sweep(send=lambda *, article_id, countdown: "", reason="worker start")
     row = Heartbeat.objects.get(kind="sweep")
     assert row.detail["reason"] == "worker start" and (timezone.now() - row.seen_at).total_seconds() < 5
     assert health.operations_read().sweep_reason == "worker start"
@@ -158,7 +159,7 @@ def test_the_sweep_forgets_workers_gone_for_a_day():
     health.worker_beat(name="celery@gone")
     health.worker_beat(name="celery@here")
     Heartbeat.objects.filter(name="celery@gone").update(seen_at=_ago(86400 + 60))
-    processing.processing_sweep(send=lambda *, article_id, countdown: "")
+    sweep.processing_sweep(send=lambda *, article_id, countdown: "")
     assert set(Heartbeat.objects.filter(kind="worker").values_list("name", flat=True)) == {"celery@here"}
 
 
@@ -174,17 +175,17 @@ def test_a_worker_that_stops_cleanly_is_no_longer_counted():
 @pytest.mark.django_db
 def test_the_sweep_hands_back_a_live_lease_whose_worker_process_here_is_gone():
     """A worker killed and started again at once: its start-up sweep must not wait out the lease."""
-    article = services.article_ingest(body=BODY, queue=False).article
+    article = articles.article_ingest(body=BODY, queue=False).article
     dead = f"{socket.gethostname()}:999999999:x"  # no such pid on this machine
     elsewhere = "another-host:1:y"  # a live lease on another machine is never judged from here
-    other = services.article_ingest(body=BODY + " Again.", queue=False).article
+    other = articles.article_ingest(body=BODY + " Again.", queue=False).article
     future = timezone.now() + dt.timedelta(seconds=60)
     Article.objects.filter(pk=article.pk).update(status="extracting", lease_owner=dead, lease_expires=future,
                                                  attempts=1)
     Article.objects.filter(pk=other.pk).update(status="extracting", lease_owner=elsewhere, lease_expires=future,
                                                attempts=1)
     sent = []
-    result = processing.processing_sweep(send=lambda *, article_id, countdown: sent.append(article_id) or "")
+    result = sweep.processing_sweep(send=lambda *, article_id, countdown: sent.append(article_id) or "")
     article.refresh_from_db()
     other.refresh_from_db()
     assert result.returned == [article.pk] and sent == [article.pk]

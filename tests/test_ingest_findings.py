@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from claims import sources
+from claims import articles, sources
 from claims.models import Article, AuditRecord, Claim, Feed, FeedItem, Link
+from claims.processing import fetching, sender
 
 from .factories import ArticleFactory, ClaimFactory, EditorFactory, ReviewerFactory, ViewerFactory
 
@@ -25,8 +26,8 @@ def sent(monkeypatch):
         Link.objects.filter(pk=link_id, status=Link.Status.QUEUED).update(queued_at=timezone.now())
         return ""
 
-    monkeypatch.setattr(sources, "link_queue", link_queue)
-    monkeypatch.setattr(sources, "_feed_queue", lambda feed_id: out["feeds"].append(feed_id))
+    monkeypatch.setattr(sender, "link_queue", link_queue)
+    monkeypatch.setattr(sender, "feed_queue", lambda *, feed_id: out["feeds"].append(feed_id))
     return out
 
 
@@ -167,11 +168,11 @@ def test_pause_and_resume_in_the_admin_audited_and_a_paused_feed_is_never_polled
     assert "1 feed(s) paused; their articles and links stay." in _messages(response)
     feed.refresh_from_db()
     assert not feed.active
-    assert feed.pk not in sources.feeds_poll_due()
-    assert not sources.feed_poll(feed_id=feed.pk, force=True).polled
+    assert feed.pk not in fetching.feeds_poll_due()
+    assert not fetching.feed_poll(feed_id=feed.pk, force=True).polled
     _action(client, "feed", "resume", [feed.pk])
     feed.refresh_from_db()
-    assert feed.active and feed.pk in sources.feeds_poll_due()
+    assert feed.active and feed.pk in fetching.feeds_poll_due()
     assert list(AuditRecord.objects.filter(object_type="feed").order_by("id").values_list("action", flat=True)) \
         == ["feed.pause", "feed.resume"]
 
@@ -232,9 +233,8 @@ def _page(head="", footer="<footer>Copyright 2026 Port Alder Gazette. All rights
 
 
 def test_a_copyright_year_is_never_a_published_date():
-    from claims import services
 
-    fields = services.article_validate(body=_page())
+    fields = articles.article_validate(body=_page())
     assert "Paragraph 4" in fields["body"]
     assert fields["published"] is None  # was 2026-01-01, from the footer
 
@@ -247,9 +247,8 @@ def test_a_bare_year_in_the_text_is_not_a_date_either():
 
 
 def test_the_pages_own_published_time_is_kept():
-    from claims import services
 
-    fields = services.article_validate(
+    fields = articles.article_validate(
         html=_page('<meta property="article:published_time" content="2024-03-12T08:00:00Z">'))
     assert str(fields["published"]) == "2024-03-12"
 
@@ -275,11 +274,10 @@ PLAIN_WITH_TAGS = (
 @pytest.mark.parametrize("text", [PLAIN_WITH_TAGS, "Reading list: <b>bold</b> ideas, <a href=x>one link</a>, and "
                                                    "the <br> tag explained in three paragraphs of prose."])
 def test_plain_text_that_mentions_tags_is_kept_whole(text):
-    from claims import services
     from claims.ingestion import looks_like_html
 
     assert not looks_like_html(text)
-    assert services.article_validate(body=text)["body"] == text
+    assert articles.article_validate(body=text)["body"] == text
 
 
 @pytest.mark.parametrize("markup", [
@@ -296,15 +294,14 @@ def test_documents_and_fragments_are_html_by_their_shape(markup):
 
 
 def test_pasted_markup_whose_extraction_loses_most_words_is_refused_with_the_reason():
-    from claims import services
     from claims.errors import InvalidInput
 
     menu = "".join(f"<li><a href='/s{n}'>Section number {n} of the site menu</a></li>" for n in range(60))
     markup = f"<html><body><nav><ul>{menu}</ul></nav><article>{_STORY}</article></body></html>"
     with pytest.raises(InvalidInput, match=r"article body looks like HTML, but only \d+ of its \d+ words were found"):
-        services.article_validate(body=markup)
+        articles.article_validate(body=markup)
     # a page sent as a page (a fetched link, the API's html) is still reduced to its article
-    assert "Paragraph 4" in services.article_validate(html=markup)["body"]
+    assert "Paragraph 4" in articles.article_validate(html=markup)["body"]
 
 
 # --- 6. ClaimReview without the public claim URL -------------------------------------------------------

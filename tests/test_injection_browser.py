@@ -5,7 +5,7 @@ every admin page and the report, and never run."""
 
 import pytest
 
-from claims import services, workflow
+from claims import articles, workflow
 from claims.models import AuditRecord
 
 from .factories import ClaimFactory, EditorFactory, ReviewerFactory, SpeakerFactory
@@ -37,7 +37,7 @@ def planted(settings):
     editor = EditorFactory(username="inj-editor", password=PASSWORD)
     second = EditorFactory(username="inj-editor2")
     reviewer = ReviewerFactory(username="inj-reviewer")
-    article = services.article_ingest(body=BODY, title=TITLE, source=JS_URL, user=editor, queue=False).article
+    article = articles.article_ingest(body=BODY, title=TITLE, source=JS_URL, user=editor, queue=False).article
     assert article.title == TITLE and IMG in article.body and SVG in article.body
     claims = []
     for sentence in article.body.split("\n\n")[1:]:

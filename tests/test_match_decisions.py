@@ -8,8 +8,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from claims import reports, services, workflow
+from claims import articles, reports, workflow
 from claims.models import Article, AuditRecord, ClaimMatch, MatchDecision
+from claims.processing import extraction, matching
 from claims.selectors import match_precision_by_threshold
 
 from .factories import ArticleFactory, ClaimFactory, EditorFactory, ReviewerFactory
@@ -182,9 +183,9 @@ def test_a_pair_found_from_either_side_is_stored_once_as_later_to_earlier():
     newer = ClaimFactory(article=ArticleFactory())
     assert older.article_id < newer.article_id
     # The older article's worker finds the newer claim first (both were extracted)...
-    services.matches_store(rows=[ClaimMatch(claim_id=older.pk, earlier_id=newer.pk, score=0.95, kind="same")])
+    matching.matches_store(rows=[ClaimMatch(claim_id=older.pk, earlier_id=newer.pk, score=0.95, kind="same")])
     # ...then the newer article's worker finds the same pair from its side.
-    services.matches_store(rows=[ClaimMatch(claim_id=newer.pk, earlier_id=older.pk, score=0.97, kind="same")])
+    matching.matches_store(rows=[ClaimMatch(claim_id=newer.pk, earlier_id=older.pk, score=0.97, kind="same")])
     assert list(ClaimMatch.objects.values_list("claim_id", "earlier_id", "score")) == [(newer.pk, older.pk, 0.95)]
 
 
@@ -196,7 +197,7 @@ def _race_store(older, newer):
         try:
             with transaction.atomic():
                 barrier.wait(5)
-                services.matches_store(rows=[ClaimMatch(claim_id=claim.pk, earlier_id=other.pk, score=score,
+                matching.matches_store(rows=[ClaimMatch(claim_id=claim.pk, earlier_id=other.pk, score=score,
                                                         kind="same")])
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -230,14 +231,14 @@ import pathlib, sys, time
 import django
 django.setup()
 from django.db import transaction
-from claims import services
 from claims.models import ClaimMatch
+from claims.processing import matching
 claim, other, score, go = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), pathlib.Path(sys.argv[4])
 print("ready", flush=True)
 while not go.exists():
     time.sleep(0.005)
 with transaction.atomic():
-    services.matches_store(rows=[ClaimMatch(claim_id=claim, earlier_id=other, score=score, kind="same")])
+    matching.matches_store(rows=[ClaimMatch(claim_id=claim, earlier_id=other, score=score, kind="same")])
 """
 
 
@@ -277,11 +278,11 @@ def test_two_workers_storing_one_pair_at_once_on_sqlite_store_one_row(tmp_path):
 
 
 def test_two_articles_extracted_before_either_was_matched_store_each_pair_once(seeds):
-    first = services.article_ingest(body=seeds[0], queue=False).article
-    second = services.article_ingest(body=seeds[1], queue=False).article
+    first = articles.article_ingest(body=seeds[0], queue=False).article
+    second = articles.article_ingest(body=seeds[1], queue=False).article
     # Two workers: both articles extracted, then each matched against the other's claims.
-    assert services.article_extract(article_id=first.pk) and services.article_extract(article_id=second.pk)
-    assert services.article_match(article_id=first.pk) and services.article_match(article_id=second.pk)
+    assert extraction.article_extract(article_id=first.pk) and extraction.article_extract(article_id=second.pk)
+    assert matching.article_match(article_id=first.pk) and matching.article_match(article_id=second.pk)
     rows = list(ClaimMatch.objects.values_list("claim_id", "earlier_id", "claim__article_id"))
     assert rows, "the seed articles match each other"
     pairs = [frozenset(r[:2]) for r in rows]
@@ -293,8 +294,8 @@ def test_two_articles_extracted_before_either_was_matched_store_each_pair_once(s
 def test_matching_a_corrected_claim_again_keeps_the_decided_pairs_and_stores_no_second_row(users):
     match = _pair()
     workflow.match_decide(match=match, user=users["editor"], decision="confirm")
-    services.claim_rematch(claim_id=match.earlier_id)
-    services.claim_rematch(claim_id=match.claim_id)
+    matching.claim_rematch(claim_id=match.earlier_id)
+    matching.claim_rematch(claim_id=match.claim_id)
     assert ClaimMatch.objects.filter(pk=match.pk).exists()
     assert MatchDecision.objects.filter(match=match).count() == 1
 
@@ -346,7 +347,7 @@ def test_the_report_says_earlier_or_later_by_the_articles_dates():
     ingested_second = ArticleFactory(title="Published first", published=datetime.date(2026, 3, 5))
     new = ClaimFactory(article=ingested_first, text="Claim published later.")
     old = ClaimFactory(article=ingested_second, text="Claim published earlier.")
-    services.matches_store(rows=[ClaimMatch(claim_id=old.pk, earlier_id=new.pk, score=0.9, kind="same")])
+    matching.matches_store(rows=[ClaimMatch(claim_id=old.pk, earlier_id=new.pk, score=0.9, kind="same")])
     report = reports.report_build(date_from="2026-03-01", date_to="2026-03-31")
     notes = {r.text: (r.matched_earlier, r.matched_later, r.match_note) for r in report.rows}
     assert notes["Claim published earlier."] == (False, True, "Matches a later claim.")

@@ -6,10 +6,12 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from claims import processing, services
+from claims import articles, speakers
 from claims.audit import audit_verify
 from claims.models import Article, AuditRecord, Claim, Comment
 from claims.nlp.types import ExtractedClaim
+from claims.processing import extraction, leases, sender, sweep
+from claims.processing.leases import ARTICLES
 
 from .factories import EditorFactory, ReviewerFactory
 
@@ -21,7 +23,7 @@ BODY = ("Bridge closed\n\nThe council closed the Harbour Bridge on Tuesday, the 
 
 
 def _article(**fields):
-    article = services.article_ingest(body=BODY, queue=False).article
+    article = articles.article_ingest(body=BODY, queue=False).article
     if fields:
         Article.objects.filter(pk=article.pk).update(**fields)
         article.refresh_from_db()
@@ -34,8 +36,8 @@ def _past(seconds=1):
 
 def test_a_live_lease_is_never_taken_twice():
     article = _article()
-    assert processing.lease_take(article.pk, waiting="queued", owner="host-a:1:x")
-    assert not processing.lease_take(article.pk, waiting="queued", owner="host-b:2:y")
+    assert ARTICLES.take(article.pk, waiting="queued", owner="host-a:1:x")
+    assert not ARTICLES.take(article.pk, waiting="queued", owner="host-b:2:y")
     article.refresh_from_db()
     assert (article.status, article.lease_owner, article.attempts) == ("extracting", "host-a:1:x", 1)
     assert article.lease_expires > timezone.now()
@@ -43,9 +45,9 @@ def test_a_live_lease_is_never_taken_twice():
 
 def test_an_expired_lease_is_taken_over_and_audited():
     article = _article()
-    assert processing.lease_take(article.pk, waiting="queued", owner="host-a:1:x")
+    assert ARTICLES.take(article.pk, waiting="queued", owner="host-a:1:x")
     Article.objects.filter(pk=article.pk).update(lease_expires=_past())
-    assert processing.lease_take(article.pk, waiting="queued", owner="host-b:2:y")
+    assert ARTICLES.take(article.pk, waiting="queued", owner="host-b:2:y")
     article.refresh_from_db()
     assert (article.lease_owner, article.attempts) == ("host-b:2:y", 2)
     record = AuditRecord.objects.get(action="article.lease_takeover")
@@ -57,11 +59,11 @@ def test_a_lease_whose_process_on_this_machine_is_gone_is_taken_at_once(monkeypa
 
     article = _article()
     dead = f"{socket.gethostname()}:999999999:x"  # no such pid
-    assert processing.lease_take(article.pk, waiting="queued", owner=dead)
-    assert processing.lease_take(article.pk, waiting="queued", owner="me")
+    assert ARTICLES.take(article.pk, waiting="queued", owner=dead)
+    assert ARTICLES.take(article.pk, waiting="queued", owner="me")
     other_host = "elsewhere:999999999:x"  # never judged from here: only its expiry counts
     Article.objects.filter(pk=article.pk).update(lease_owner=other_host)
-    assert not processing.lease_take(article.pk, waiting="queued", owner="me-again")
+    assert not ARTICLES.take(article.pk, waiting="queued", owner="me-again")
 
 
 def test_a_killed_child_that_is_not_reaped_yet_counts_as_gone():
@@ -70,27 +72,27 @@ def test_a_killed_child_that_is_not_reaped_yet_counts_as_gone():
 
     child = subprocess.Popen(["sleep", "30"])
     try:
-        assert processing._pid_alive(child.pid)
+        assert leases._pid_alive(child.pid)
         os.kill(child.pid, 9)
         import time
 
         time.sleep(0.3)  # not waited for: a zombie
-        assert not processing._pid_alive(child.pid)
+        assert not leases._pid_alive(child.pid)
     finally:
         child.wait()
 
 
 def test_the_final_write_is_refused_when_the_lease_was_lost(monkeypatch):
     article = _article()
-    real = services.extract_claims
+    real = extraction.extract_claims
 
     def slow_and_overtaken(body, title=None):
         # Another worker took the article over while this one was still working.
         Article.objects.filter(pk=article.pk).update(lease_owner="someone-else")
         return real(body, title=title)
 
-    monkeypatch.setattr(services, "extract_claims", slow_and_overtaken)
-    assert not services.article_extract(article_id=article.pk)
+    monkeypatch.setattr(extraction, "extract_claims", slow_and_overtaken)
+    assert not extraction.article_extract(article_id=article.pk)
     article.refresh_from_db()
     assert (article.status, article.lease_owner) == ("extracting", "someone-else")
     assert not article.claims.exists()
@@ -104,8 +106,8 @@ def test_a_failure_after_the_lease_was_lost_does_not_fail_the_other_workers_arti
         Article.objects.filter(pk=article.pk).update(lease_owner="someone-else")
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "extract_claims", overtaken_then_broken)
-    assert not services.article_extract(article_id=article.pk)
+    monkeypatch.setattr(extraction, "extract_claims", overtaken_then_broken)
+    assert not extraction.article_extract(article_id=article.pk)
     article.refresh_from_db()
     assert article.status == "extracting" and article.error == ""
 
@@ -113,10 +115,10 @@ def test_a_failure_after_the_lease_was_lost_does_not_fail_the_other_workers_arti
 def test_sweep_hands_an_expired_lease_back_and_sends_it_again():
     article = _article(status="extracting", lease_owner="dead:1:x", lease_expires=_past(), attempts=1)
     sent = []
-    result = processing.processing_sweep(send=lambda *, article_id, countdown: sent.append((article_id, countdown)))
+    result = sweep.processing_sweep(send=lambda *, article_id, countdown: sent.append((article_id, countdown)))
     article.refresh_from_db()
     assert (article.status, article.lease_owner, article.lease_expires) == ("queued", "", None)
-    assert result.returned == [article.pk] and sent == [(article.pk, processing.backoff_seconds(2))]
+    assert result.returned == [article.pk] and sent == [(article.pk, sweep.backoff_seconds(2))]
     record = AuditRecord.objects.get(action="article.lease_expired")
     assert record.changes["status"] == ["extracting", "queued"] and record.door == "command"
 
@@ -124,7 +126,7 @@ def test_sweep_hands_an_expired_lease_back_and_sends_it_again():
 def test_sweep_returns_matching_to_extracted():
     article = _article(status="matching", lease_owner="dead:1:x", lease_expires=_past(), attempts=1)
     sent = []
-    processing.processing_sweep(send=lambda *, article_id, countdown: sent.append(article_id))
+    sweep.processing_sweep(send=lambda *, article_id, countdown: sent.append(article_id))
     article.refresh_from_db()
     assert article.status == "extracted" and sent == [article.pk]
 
@@ -133,7 +135,7 @@ def test_sweep_gives_up_after_the_last_attempt_with_the_reason(settings):
     settings.CLAIMDESK_MAX_ATTEMPTS = 3
     article = _article(status="extracting", lease_owner="dead:1:x", lease_expires=_past(), attempts=3)
     sent = []
-    result = processing.processing_sweep(send=lambda *, article_id, countdown: sent.append(article_id))
+    result = sweep.processing_sweep(send=lambda *, article_id, countdown: sent.append(article_id))
     article.refresh_from_db()
     assert article.status == "failed" and result.failed == [article.pk] and sent == []
     assert "gave up after 3 attempts" in article.error and "dead:1:x" in article.error
@@ -142,71 +144,71 @@ def test_sweep_gives_up_after_the_last_attempt_with_the_reason(settings):
 def test_a_take_past_the_last_attempt_fails_the_article(settings):
     settings.CLAIMDESK_MAX_ATTEMPTS = 2
     article = _article(attempts=2)
-    assert not processing.lease_take(article.pk, waiting="queued", owner="me")
+    assert not ARTICLES.take(article.pk, waiting="queued", owner="me")
     article.refresh_from_db()
     assert article.status == "failed" and "gave up after 2 attempts" in article.error
 
 
 def test_backoff_grows_and_is_bounded():
-    assert [processing.backoff_seconds(n) for n in (1, 2, 3, 4)] == [0, 10, 20, 40]
-    assert processing.backoff_seconds(50) == 300
+    assert [sweep.backoff_seconds(n) for n in (1, 2, 3, 4)] == [0, 10, 20, 40]
+    assert sweep.backoff_seconds(50) == 300
 
 
 def test_sweep_resends_articles_never_sent_and_lost_ones_only_when_the_queue_is_empty(monkeypatch, settings):
     settings.CLAIMDESK_RESEND_AFTER_SECONDS = 60
     never = _article()
     Article.objects.filter(pk=never.pk).update(queued_at=None)
-    recent = services.article_ingest(body=BODY + " Again.", queue=False).article
+    recent = articles.article_ingest(body=BODY + " Again.", queue=False).article
     Article.objects.filter(pk=recent.pk).update(queued_at=_past(5))
-    stale = services.article_ingest(body=BODY + " Once more.", queue=False).article
+    stale = articles.article_ingest(body=BODY + " Once more.", queue=False).article
     Article.objects.filter(pk=stale.pk).update(queued_at=_past(120), status="extracted")
-    done = services.article_ingest(body=BODY + " Done.", queue=False).article
+    done = articles.article_ingest(body=BODY + " Done.", queue=False).article
     Article.objects.filter(pk=done.pk).update(queued_at=None, status="done")
 
-    def sweep(pending):
-        monkeypatch.setattr(processing, "broker_pending", lambda: pending)
+    def swept(pending):
+        monkeypatch.setattr(sweep, "broker_pending", lambda: pending)
         sent = []
-        processing.processing_sweep(send=lambda *, article_id, countdown: sent.append(article_id) or "")
+        sweep.processing_sweep(send=lambda *, article_id, countdown: sent.append(article_id) or "")
         return sorted(sent)
 
-    assert sweep(pending=0) == sorted([never.pk, stale.pk])
-    assert sweep(pending=7) == [never.pk]  # messages are waiting: the stale one may be among them
-    assert sweep(pending=None) == sorted([never.pk, stale.pk])  # the broker cannot say: send, tasks are idempotent
+    assert swept(pending=0) == sorted([never.pk, stale.pk])
+    assert swept(pending=7) == [never.pk]  # messages are waiting: the stale one may be among them
+    assert swept(pending=None) == sorted([never.pk, stale.pk])  # the broker cannot say: send, tasks are idempotent
 
 
 def test_sweep_reports_articles_it_could_not_send():
     article = _article()
-    result = processing.processing_sweep(send=lambda *, article_id, countdown: "broker down")
+    result = sweep.processing_sweep(send=lambda *, article_id, countdown: "broker down")
     assert result.unsent == {article.pk: "broker down"}
 
 
 def test_requeue_is_refused_while_a_worker_holds_the_article():
     article = _article()
-    assert processing.lease_take(article.pk, waiting="queued", owner="busy:1:x")
+    assert ARTICLES.take(article.pk, waiting="queued", owner="busy:1:x")
     with pytest.raises(Exception, match="being processed right now"):
-        services.article_requeue(article=article, user=EditorFactory())
+        articles.article_requeue(article=article, user=EditorFactory())
     Article.objects.filter(pk=article.pk).update(lease_expires=_past())  # its worker died
-    services.article_requeue(article=article, user=EditorFactory())
+    articles.article_requeue(article=article, user=EditorFactory())
     article.refresh_from_db()
     assert (article.status, article.attempts, article.lease_owner) == ("queued", 0, "")
 
 
 def test_the_database_refuses_two_claims_over_one_span():
     article = _article()
-    services.article_process_sync(article_id=article.pk)
+    articles.article_process_sync(article_id=article.pk)
     claim = article.claims.first()
     with pytest.raises(IntegrityError), transaction.atomic():
         Claim.objects.create(article=article, start=claim.start, end=claim.end, text=claim.text, checkworthiness=0.5)
 
 
 def test_requeue_twice_over_keeps_claim_ids_and_never_duplicates(monkeypatch):
-    monkeypatch.setattr(services, "article_queue", lambda *, article_id, countdown=0: "")
+    monkeypatch.setattr(sender, "article_queue", lambda *, article_id, countdown=0: "")
     article = _article()
-    services.article_process_sync(article_id=article.pk)
+    articles.article_process_sync(article_id=article.pk)
     before = sorted(article.claims.values_list("pk", "start", "end"))
     for _ in range(2):
-        services.article_requeue(article=article, user=EditorFactory())
-        services.article_process_sync(article_id=article.pk)
+        articles.article_requeue(article=article, user=EditorFactory())
+        articles.article_process_sync(article_id=article.pk)
     article.refresh_from_db()
     assert article.status == "done"
     assert sorted(article.claims.values_list("pk", "start", "end")) == before
@@ -215,9 +217,9 @@ def test_requeue_twice_over_keeps_claim_ids_and_never_duplicates(monkeypatch):
 def test_reextraction_keeps_worked_on_claims_replaces_untouched_ones_and_audits_it(monkeypatch):
     from claims import workflow
 
-    monkeypatch.setattr(services, "article_queue", lambda *, article_id, countdown=0: "")
+    monkeypatch.setattr(sender, "article_queue", lambda *, article_id, countdown=0: "")
     article = _article()
-    services.article_process_sync(article_id=article.pk)
+    articles.article_process_sync(article_id=article.pk)
     claims = list(article.claims.order_by("start"))
     assert len(claims) >= 2
     worked, untouched = claims[0], claims[1]
@@ -228,7 +230,7 @@ def test_reextraction_keeps_worked_on_claims_replaces_untouched_ones_and_audits_
     # The extractor now cuts the text differently: one claim per half of the body.
     body = article.body
     half = len(body) // 2
-    real = services.extract_claims
+    real = extraction.extract_claims
 
     def recut(text, title=None):
         extraction = real(text, title=title)
@@ -239,9 +241,9 @@ def test_reextraction_keeps_worked_on_claims_replaces_untouched_ones_and_audits_
         ]
         return extraction
 
-    monkeypatch.setattr(services, "extract_claims", recut)
-    services.article_requeue(article=article, user=editor)
-    services.article_process_sync(article_id=article.pk)
+    monkeypatch.setattr(extraction, "extract_claims", recut)
+    articles.article_requeue(article=article, user=editor)
+    articles.article_process_sync(article_id=article.pk)
 
     article.refresh_from_db()
     assert article.status == "done"
@@ -337,7 +339,7 @@ def test_two_workers_resolving_spellings_of_one_person_at_once_make_one_record(r
     def resolve(name):
         try:
             barrier.wait(5)
-            services.speaker_resolve(name=name, kind="person")
+            speakers.speaker_resolve(name=name, kind="person")
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -358,7 +360,7 @@ def test_two_workers_resolving_spellings_of_one_person_at_once_make_one_record(r
 def test_sweep_recovers_an_article_stranded_without_a_lease_by_an_earlier_release():
     article = _article(status="extracting", lease_owner="", lease_expires=None, attempts=0)
     sent = []
-    processing.processing_sweep(send=lambda *, article_id, countdown: sent.append(article_id) or "")
+    sweep.processing_sweep(send=lambda *, article_id, countdown: sent.append(article_id) or "")
     article.refresh_from_db()
     assert article.status == "queued" and sent == [article.pk]
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from claims import sources
 from claims.audit import audit_verify
 from claims.models import Article, AuditRecord, Feed, FeedItem, Link
+from claims.processing import fetching, sender, sweep
 
 from .factories import EditorFactory, ReviewerFactory
 from .webserver import LocalServer, article_html, rss
@@ -33,7 +34,7 @@ def no_broker(monkeypatch):
         Link.objects.filter(pk=link_id, status=Link.Status.QUEUED).update(queued_at=timezone.now())
         return ""
 
-    monkeypatch.setattr(sources, "link_queue", queue)
+    monkeypatch.setattr(sender, "link_queue", queue)
     return sent
 
 
@@ -41,7 +42,7 @@ def test_a_link_is_fetched_and_ingested_with_the_page_kept(server, no_broker):
     server.page("/story", article_html())
     link, created = sources.link_add(url=server.url("/story"), user=EditorFactory())
     assert created
-    assert sources.link_fetch(link_id=link.pk)
+    assert fetching.link_fetch(link_id=link.pk)
     link.refresh_from_db()
     assert link.status == Link.Status.DONE and link.error == ""
     article = link.article
@@ -59,8 +60,8 @@ def test_the_same_url_twice_is_one_link_and_one_article(server, no_broker):
     first, _ = sources.link_add(url=server.url("/story"))
     again, created = sources.link_add(url=server.url("/story#comments"))
     assert (again.pk, created) == (first.pk, False)
-    assert sources.link_fetch(link_id=first.pk)
-    assert not sources.link_fetch(link_id=first.pk)  # a redelivered message does nothing
+    assert fetching.link_fetch(link_id=first.pk)
+    assert not fetching.link_fetch(link_id=first.pk)  # a redelivered message does nothing
     assert Article.objects.count() == 1 and len(server.requests) == 1
 
 
@@ -69,9 +70,9 @@ def test_a_live_lease_keeps_a_second_worker_out_and_an_expired_one_is_taken_over
     link, _ = sources.link_add(url=server.url("/story"))
     Link.objects.filter(pk=link.pk).update(status=Link.Status.FETCHING, lease_owner="gone",
                                            lease_expires=timezone.now() + dt.timedelta(seconds=60), attempts=1)
-    assert not sources.link_fetch(link_id=link.pk)
+    assert not fetching.link_fetch(link_id=link.pk)
     Link.objects.filter(pk=link.pk).update(lease_expires=timezone.now() - dt.timedelta(seconds=1))
-    assert sources.link_fetch(link_id=link.pk)
+    assert fetching.link_fetch(link_id=link.pk)
     assert Link.objects.get(pk=link.pk).status == Link.Status.DONE
 
 
@@ -82,7 +83,7 @@ def test_the_sweep_returns_expired_leases_fails_after_the_last_attempt_and_resen
     b, _ = sources.link_add(url="https://news.example/b", queue=False)
     Link.objects.filter(pk=a.pk).update(status=Link.Status.FETCHING, lease_owner="w1", lease_expires=past, attempts=1)
     Link.objects.filter(pk=b.pk).update(status=Link.Status.FETCHING, lease_owner="w2", lease_expires=past, attempts=2)
-    result = sources.links_sweep()
+    result = sweep.links_sweep()
     assert (result["returned"], result["failed"]) == (1, 1)
     assert Link.objects.get(pk=a.pk).status == Link.Status.QUEUED
     failed = Link.objects.get(pk=b.pk)
@@ -94,7 +95,7 @@ def test_a_page_that_times_out_ends_failed_with_the_reason(server, settings, no_
     settings.CLAIMDESK_FETCH_TIMEOUT_SECONDS = 0.3
     server.slow("/slow", 1.5)
     link, _ = sources.link_add(url=server.url("/slow"))
-    assert sources.link_fetch(link_id=link.pk)
+    assert fetching.link_fetch(link_id=link.pk)
     link.refresh_from_db()
     assert link.status == Link.Status.FAILED and "timed out" in link.error
     assert Article.objects.count() == 0
@@ -104,7 +105,7 @@ def test_a_30_mb_page_ends_failed_as_too_large(server, no_broker):
     server.routes["/big"] = lambda req: (200, {"Content-Type": "text/html", "Content-Length": str(30 * 2**20)},
                                          lambda w: w.write(b"<p>" * 1000))
     link, _ = sources.link_add(url=server.url("/big"))
-    sources.link_fetch(link_id=link.pk)
+    fetching.link_fetch(link_id=link.pk)
     link.refresh_from_db()
     assert link.status == Link.Status.FAILED and "too large: 31,457,280 bytes" in link.error
 
@@ -112,7 +113,7 @@ def test_a_30_mb_page_ends_failed_as_too_large(server, no_broker):
 def test_a_redirect_to_a_private_address_ends_failed(server, no_broker):
     server.redirect("/r", "http://192.168.0.10/internal")
     link, _ = sources.link_add(url=server.url("/r"))
-    sources.link_fetch(link_id=link.pk)
+    fetching.link_fetch(link_id=link.pk)
     link.refresh_from_db()
     assert link.status == Link.Status.FAILED and "192.168.0.10 is a private address" in link.error
 
@@ -121,7 +122,7 @@ def test_without_the_test_setting_the_local_server_is_refused(server, settings, 
     settings.CLAIMDESK_FETCH_ALLOWED_NETWORKS = []
     server.page("/story", article_html())
     link, _ = sources.link_add(url=f"http://localhost:{server.port}/story")
-    sources.link_fetch(link_id=link.pk)
+    fetching.link_fetch(link_id=link.pk)
     link.refresh_from_db()
     assert link.status == Link.Status.FAILED and "resolves to 127.0.0.1" in link.error and "loopback" in link.error
     assert server.requests == []
@@ -148,12 +149,12 @@ def _feed_server(server, items, *, etag='"v1"', modified="Tue, 12 Mar 2024 08:00
 def test_a_feed_is_polled_with_conditional_requests(server, no_broker):
     _feed_server(server, [("g1", "One", server.url("/1"))])
     feed, _ = sources.feed_add(url=server.url("/feed.xml"), queue=False)
-    assert sources.feed_poll(feed_id=feed.pk).new_items == 1
+    assert fetching.feed_poll(feed_id=feed.pk).new_items == 1
     feed.refresh_from_db()
     assert (feed.etag, feed.last_modified, feed.title) == ('"v1"', "Tue, 12 Mar 2024 08:00:00 GMT",
                                                            "Port Alder Gazette")
-    assert not sources.feed_poll(feed_id=feed.pk).polled  # not due yet
-    again = sources.feed_poll(feed_id=feed.pk, force=True)
+    assert not fetching.feed_poll(feed_id=feed.pk).polled  # not due yet
+    again = fetching.feed_poll(feed_id=feed.pk, force=True)
     assert (again.polled, again.new_items, again.status) == (True, 0, "not modified (304)")
     headers = server.requests[-1][1]
     assert headers["If-None-Match"] == '"v1"' and headers["If-Modified-Since"] == "Tue, 12 Mar 2024 08:00:00 GMT"
@@ -165,17 +166,17 @@ def test_a_feed_item_seen_twice_is_ingested_once(server, settings, no_broker):
         server.page(f"/{n}", article_html(n))
     _feed_server(server, [("g1", "One", server.url("/1")), ("g2", "Two", server.url("/2"))], etag='"v1"')
     feed, _ = sources.feed_add(url=server.url("/feed.xml"), queue=False)
-    sources.feed_poll(feed_id=feed.pk)
+    fetching.feed_poll(feed_id=feed.pk)
     # The feed changes (new ETag) and shows g2 again next to g3; a second poller (another beat) runs too.
     _feed_server(server, [("g2", "Two", server.url("/2")), ("g3", "Three", server.url("/3"))], etag='"v2"',
                  modified="Wed, 13 Mar 2024 08:00:00 GMT")
-    assert sources.feed_poll(feed_id=feed.pk).new_items == 1
+    assert fetching.feed_poll(feed_id=feed.pk).new_items == 1
     Feed.objects.filter(pk=feed.pk).update(etag="", last_modified="")
-    assert sources.feed_poll(feed_id=feed.pk).new_items == 0
+    assert fetching.feed_poll(feed_id=feed.pk).new_items == 0
     assert FeedItem.objects.filter(feed=feed).count() == 3
     for pk in list(no_broker):
-        sources.link_fetch(link_id=pk)
-        sources.link_fetch(link_id=pk)  # delivered twice
+        fetching.link_fetch(link_id=pk)
+        fetching.link_fetch(link_id=pk)  # delivered twice
     assert Article.objects.count() == 3
     stats = sources.feed_list_with_stats().get(pk=feed.pk)
     assert (stats.items_seen, stats.items_ingested, stats.items_failed, stats.items_pending) == (3, 3, 0, 0)
@@ -187,14 +188,14 @@ def test_a_poll_while_another_holds_the_feed_does_nothing(server, no_broker):
     feed, _ = sources.feed_add(url=server.url("/feed.xml"), queue=False)
     Feed.objects.filter(pk=feed.pk).update(lease_owner="other-beat",
                                            lease_expires=timezone.now() + dt.timedelta(seconds=60))
-    assert not sources.feed_poll(feed_id=feed.pk, force=True).polled
-    assert server.requests == [] and sources.feeds_poll_due() == []
+    assert not fetching.feed_poll(feed_id=feed.pk, force=True).polled
+    assert server.requests == [] and fetching.feeds_poll_due() == []
 
 
 def test_a_feed_that_fails_keeps_the_reason(server, no_broker):
     server.page("/feed.xml", "<html><body><p>not a feed</p></body></html>")
     feed, _ = sources.feed_add(url=server.url("/feed.xml"), queue=False)
-    result = sources.feed_poll(feed_id=feed.pk)
+    result = fetching.feed_poll(feed_id=feed.pk)
     feed.refresh_from_db()
     assert result.error and feed.last_error.startswith("not a feed") and feed.last_polled_at is not None
     assert feed.lease_owner == ""

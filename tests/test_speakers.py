@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from claims import selectors, speakers_service
+from claims import selectors, speakers
 from claims.errors import InvalidInput, NotAllowed
 from claims.models import AuditRecord, Claim, Speaker
 
@@ -104,7 +104,7 @@ def twin(brandt):
 def test_merge_moves_claims_unions_aliases_and_deletes_the_merged_record(twin):
     keep, other, moved = twin
     editor = EditorFactory()
-    speakers_service.speaker_merge(keep=keep, merge=other, user=editor)
+    speakers.speaker_merge(keep=keep, merge=other, user=editor)
     assert not Speaker.objects.filter(pk=other.pk).exists()
     assert set(Claim.objects.filter(pk__in=[c.pk for c in moved]).values_list("speaker_id", flat=True)) == {keep.pk}
     assert keep.aliases == ["T. Brandt", "Tomas Brand", "Mr Brand"]
@@ -120,7 +120,7 @@ def test_merge_moves_claims_unions_aliases_and_deletes_the_merged_record(twin):
 def test_merge_is_refused_to_non_editors_and_changes_nothing(twin, factory):
     keep, other, moved = twin
     with pytest.raises(NotAllowed, match="only editors can merge speakers"):
-        speakers_service.speaker_merge(keep=keep, merge=other, user=factory())
+        speakers.speaker_merge(keep=keep, merge=other, user=factory())
     assert Speaker.objects.filter(pk=other.pk).exists() and not AuditRecord.objects.filter(
         action__in=["speaker.merge", "claim.speaker_merge"]).exists()
 
@@ -128,16 +128,16 @@ def test_merge_is_refused_to_non_editors_and_changes_nothing(twin, factory):
 def test_merge_into_itself_is_refused(twin):
     keep, _, _ = twin
     with pytest.raises(InvalidInput, match="cannot be merged into itself"):
-        speakers_service.speaker_merge(keep=keep, merge=keep, user=EditorFactory())
+        speakers.speaker_merge(keep=keep, merge=keep, user=EditorFactory())
 
 
 def test_merge_of_a_record_already_merged_is_refused(twin):
     keep, other, _ = twin
     editor = EditorFactory()
     stale = Speaker.objects.get(pk=other.pk)
-    speakers_service.speaker_merge(keep=keep, merge=other, user=editor)
+    speakers.speaker_merge(keep=keep, merge=other, user=editor)
     with pytest.raises(InvalidInput, match="no longer exists"):
-        speakers_service.speaker_merge(keep=keep, merge=stale, user=editor)
+        speakers.speaker_merge(keep=keep, merge=stale, user=editor)
 
 
 def test_admin_merge_action_asks_which_record_to_keep_then_merges(client, twin):

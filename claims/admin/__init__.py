@@ -1,5 +1,5 @@
 """The editors' workbench in the Django admin, one module per screen. Every write goes through
-``claims.services`` or ``claims.workflow``; every permission question goes to ``claims.permissions``
+the services (``claims.articles``, ``claims.workflow``, …); every permission question goes to ``claims.permissions``
 (``access``).
 
 Importing the package registers every screen (Django's autodiscovery imports ``claims.admin``).

@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from .. import corrections, permissions, services
+from .. import articles, permissions
 from ..errors import ClaimdeskError
 from ..models import Article, Claim
 from .access import DeskAccess
@@ -33,7 +33,7 @@ class ArticleAddForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         try:
-            self.validated = services.article_validate(
+            self.validated = articles.article_validate(
                 body=data.get("body", ""), title=data.get("title"), source=data.get("source", ""),
                 url=data.get("url", ""), published=data.get("published"),
             )
@@ -178,11 +178,11 @@ class ArticleAdmin(DeskAccess, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:  # a correction of the title or the date, audited
-            corrections.article_correct(article=obj, user=request.user, title=form.cleaned_data["title"],
+            articles.article_correct(article=obj, user=request.user, title=form.cleaned_data["title"],
                                         published=form.cleaned_data["published"])
             return
         try:
-            result = services.article_ingest(user=request.user, **form.validated)
+            result = articles.article_ingest(user=request.user, **form.validated)
         except ClaimdeskError as exc:
             messages.error(request, exc.message)
             raise
@@ -208,7 +208,7 @@ class ArticleAdmin(DeskAccess, admin.ModelAdmin):
     def requeue(self, request, queryset):
         for article in queryset:
             try:
-                error = services.article_requeue(article=article, user=request.user)
+                error = articles.article_requeue(article=article, user=request.user)
             except ClaimdeskError as exc:
                 messages.warning(request, f"#{article.pk}: {exc.message}")
                 continue

@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 
-from .. import permissions, selectors, speakers_service
+from .. import permissions, selectors, speakers
 from ..errors import ClaimdeskError
 from ..models import Claim, Speaker
 from .access import DeskAccess
@@ -27,7 +27,7 @@ class SpeakerMergeForm(forms.Form):
 
 
 class SpeakerEditForm(forms.ModelForm):
-    """The name and kind an editor corrects; ``speakers_service.speaker_update`` writes them."""
+    """The name and kind an editor corrects; ``speakers.speaker_update`` writes them."""
 
     class Meta:
         model = Speaker
@@ -64,7 +64,7 @@ class SpeakerAdmin(DeskAccess, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         """A correction of the name or kind, through the service (audited on the speaker and its claims)."""
         try:
-            speakers_service.speaker_update(speaker=obj, user=request.user, name=form.cleaned_data["name"],
+            speakers.speaker_update(speaker=obj, user=request.user, name=form.cleaned_data["name"],
                                             kind=form.cleaned_data["kind"])
         except ClaimdeskError as exc:
             request._speaker_refused = True
@@ -102,17 +102,17 @@ class SpeakerAdmin(DeskAccess, admin.ModelAdmin):
     @admin.action(description="Merge selected speakers…")
     def merge_speakers(self, request, queryset):
         """Two (or more) records of the same person: the editor picks the one to keep."""
-        speakers = queryset.order_by("name", "id")
-        if speakers.count() < 2:
+        chosen = queryset.order_by("name", "id")
+        if chosen.count() < 2:
             messages.error(request, "Select at least two speakers to merge.")
             return None
-        form = SpeakerMergeForm(request.POST if "apply" in request.POST else None, speakers=speakers)
+        form = SpeakerMergeForm(request.POST if "apply" in request.POST else None, speakers=chosen)
         if "apply" in request.POST and form.is_valid():
             keep = form.cleaned_data["keep"]
             merged = []
-            for other in speakers.exclude(pk=keep.pk):
+            for other in chosen.exclude(pk=keep.pk):
                 try:
-                    speakers_service.speaker_merge(keep=keep, merge=other, user=request.user)
+                    speakers.speaker_merge(keep=keep, merge=other, user=request.user)
                     merged.append(other.name)
                 except ClaimdeskError as exc:
                     messages.error(request, f"{other.name}: {exc.message}")
@@ -120,6 +120,6 @@ class SpeakerAdmin(DeskAccess, admin.ModelAdmin):
                 messages.success(request, f"Merged {', '.join(merged)} into {keep.name}.")
             return None
         return render(request, "admin/claims/speaker/merge_form.html", {
-            **self.admin_site.each_context(request), "title": "Merge speakers", "form": form, "speakers": speakers,
+            **self.admin_site.each_context(request), "title": "Merge speakers", "form": form, "speakers": chosen,
             "opts": self.model._meta, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         })

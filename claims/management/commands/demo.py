@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-from claims import services
+from claims import articles
 from claims.audit import audit_door
 from claims.roles import ensure_roles
 
@@ -47,12 +47,12 @@ class Command(BaseCommand):
             users[username] = user
         with audit_door("command"):
             for path in sorted(DEMO_DIR.glob("*.txt")):
-                result = services.article_ingest(
+                result = articles.article_ingest(
                     body=path.read_text(encoding="utf-8"), source="Claimdesk demo", user=users["editor"],
                     published=PUBLISHED.get(path.name), queue=not opts["sync"],
                 )
                 if result.created and opts["sync"]:
-                    services.article_process_sync(article_id=result.article.pk)
+                    articles.article_process_sync(article_id=result.article.pk)
                 result.article.refresh_from_db()
                 state = "already there" if result.duplicate else result.article.status
                 self.stdout.write(f"demo article #{result.article.pk}: {result.article.title}, "

@@ -8,6 +8,7 @@ from claims import permissions, sources
 from claims.audit import audit_door
 from claims.errors import ClaimdeskError
 from claims.models import Link
+from claims.processing import fetching
 
 
 class Command(BaseCommand):
@@ -42,13 +43,13 @@ class Command(BaseCommand):
 
         new = []
         for feed in sources.feed_list_with_stats().filter(active=True):
-            result = sources.feed_poll(feed_id=feed.pk, force=True)
+            result = fetching.feed_poll(feed_id=feed.pk, force=True)
             self.stdout.write(f"feed #{feed.pk}: {result.status or 'busy (another poller holds it)'}"
                               + (f" — {result.error}" if result.error else ""))
             new += list(Link.objects.filter(feed=feed).values_list("pk", flat=True))
         if opts["sync"]:
             for pk in Link.objects.filter(pk__in=new, status=Link.Status.QUEUED).values_list("pk", flat=True):
-                sources.link_fetch(link_id=pk)
+                fetching.link_fetch(link_id=pk)
         if not opts["wait"] or not new:
             return
         deadline = time.monotonic() + opts["timeout"]

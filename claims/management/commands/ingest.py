@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims import permissions, selectors, services
+from claims import articles, permissions, selectors
 from claims.audit import audit_door
 from claims.errors import ClaimdeskError
 from claims.ingestion import decode_bytes
@@ -42,7 +42,7 @@ class Command(BaseCommand):
             try:
                 data = self._read(name)
                 text = decode_bytes(data, name=name)
-                fields = services.article_validate(
+                fields = articles.article_validate(
                     body=text, title=opts["title"],
                     source=opts["source"], url=opts["url"], published=opts["published"],
                 )
@@ -55,14 +55,14 @@ class Command(BaseCommand):
         created = []
         with audit_door("command"):
             for name, fields in prepared:
-                result = services.article_ingest(user=user, queue=not opts["sync"], **fields)
+                result = articles.article_ingest(user=user, queue=not opts["sync"], **fields)
                 article = result.article
                 if result.duplicate:
                     self.stdout.write(f"{name}: duplicate of article #{article.pk} ({article.status}), nothing new stored")
                     continue
                 created.append(article.pk)
                 if opts["sync"]:
-                    article = services.article_process_sync(article_id=article.pk)
+                    article = articles.article_process_sync(article_id=article.pk)
                     self.stdout.write(
                         f"{name}: article #{article.pk} {article.status}, {article.claims.count()} claims, "
                         f"{sum(c.matches.count() for c in article.claims.all())} matches"

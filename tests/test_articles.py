@@ -5,10 +5,11 @@ import datetime
 import pytest
 from django.db import connection, transaction
 
-from claims import services, workflow
+from claims import articles, speakers, workflow
 from claims.audit import audit_door, audit_verify
 from claims.errors import InvalidInput
 from claims.models import Article, AuditRecord, Claim, ClaimMatch
+from claims.processing import extraction, matching, sender
 
 from .factories import ClaimFactory, EditorFactory
 
@@ -20,7 +21,7 @@ BODY = "Bridge closes\n\nThe council closed the Harbour Bridge on Tuesday after 
 def test_ingest_stores_article_and_audits_it():
     editor = EditorFactory()
     with audit_door("api"):
-        result = services.article_ingest(body=BODY, source="Gazette", user=editor, queue=False)
+        result = articles.article_ingest(body=BODY, source="Gazette", user=editor, queue=False)
     assert result.created
     article = result.article
     assert article.title == "Bridge closes"
@@ -31,8 +32,8 @@ def test_ingest_stores_article_and_audits_it():
 
 
 def test_same_body_twice_is_one_article_reported_as_duplicate():
-    first = services.article_ingest(body=BODY, queue=False)
-    again = services.article_ingest(body="  " + BODY.upper() + "\n\n", title="Other title", queue=False)
+    first = articles.article_ingest(body=BODY, queue=False)
+    again = articles.article_ingest(body="  " + BODY.upper() + "\n\n", title="Other title", queue=False)
     assert again.duplicate
     assert again.article.pk == first.article.pk
     assert Article.objects.count() == 1
@@ -41,25 +42,25 @@ def test_same_body_twice_is_one_article_reported_as_duplicate():
 @pytest.mark.parametrize("body", ["", "   ", "<div></div>"])
 def test_empty_body_is_refused_and_nothing_is_written(body):
     with pytest.raises(InvalidInput, match="empty"):
-        services.article_ingest(body=body, queue=False)
+        articles.article_ingest(body=body, queue=False)
     assert Article.objects.count() == 0
     assert AuditRecord.objects.count() == 0
 
 
 def test_bad_date_and_url_are_refused():
     with pytest.raises(InvalidInput, match="published must be a date"):
-        services.article_ingest(body=BODY, published="last Tuesday", queue=False)
+        articles.article_ingest(body=BODY, published="last Tuesday", queue=False)
     with pytest.raises(InvalidInput, match="url must be an http"):
-        services.article_ingest(body=BODY, url="javascript:alert(1)", queue=False)
+        articles.article_ingest(body=BODY, url="javascript:alert(1)", queue=False)
     assert Article.objects.count() == 0
 
 
 def test_processing_extracts_claims_and_is_safe_to_run_twice():
-    article = services.article_ingest(body=BODY, queue=False).article
-    assert services.article_extract(article_id=article.pk)
-    assert not services.article_extract(article_id=article.pk)  # redelivered: nothing to do
-    assert services.article_match(article_id=article.pk)
-    assert not services.article_match(article_id=article.pk)
+    article = articles.article_ingest(body=BODY, queue=False).article
+    assert extraction.article_extract(article_id=article.pk)
+    assert not extraction.article_extract(article_id=article.pk)  # redelivered: nothing to do
+    assert matching.article_match(article_id=article.pk)
+    assert not matching.article_match(article_id=article.pk)
     article.refresh_from_db()
     assert article.status == Article.Status.DONE
     claim = article.claims.get()
@@ -72,9 +73,9 @@ def test_matching_records_carry_both_vectors_and_the_article_headline():
     from claims import selectors
     from claims.nlp.embeddings import decode_embedding, match_vectors
 
-    article = services.article_ingest(body=BODY, title="Harbour Bridge shut for repairs", published="2026-03-02",
+    article = articles.article_ingest(body=BODY, title="Harbour Bridge shut for repairs", published="2026-03-02",
                                       queue=False).article
-    services.article_extract(article_id=article.pk)
+    extraction.article_extract(article_id=article.pk)
     article.refresh_from_db()
     headline = decode_embedding(article.headline_embedding)
     assert float(headline @ match_vectors(["Harbour Bridge shut for repairs"])[0]) > 0.999
@@ -88,13 +89,13 @@ def test_matching_records_carry_both_vectors_and_the_article_headline():
 
 
 def test_failure_marks_the_article_failed_and_writes_no_claims(monkeypatch):
-    article = services.article_ingest(body=BODY, queue=False).article
+    article = articles.article_ingest(body=BODY, queue=False).article
 
     def broken(*args, **kwargs):
         raise RuntimeError("model exploded")
 
-    monkeypatch.setattr(services, "extract_claims", broken)
-    assert not services.article_extract(article_id=article.pk)
+    monkeypatch.setattr(extraction, "extract_claims", broken)
+    assert not extraction.article_extract(article_id=article.pk)
     article.refresh_from_db()
     assert article.status == Article.Status.FAILED
     assert "model exploded" in article.error
@@ -102,11 +103,11 @@ def test_failure_marks_the_article_failed_and_writes_no_claims(monkeypatch):
 
 
 def test_seed_articles_match_each_other(seeds):
-    services.matching_index_reset()
-    first = services.article_ingest(body=seeds[0], queue=False).article
-    services.article_process_sync(article_id=first.pk)
-    second = services.article_ingest(body=seeds[1], queue=False).article
-    services.article_process_sync(article_id=second.pk)
+    matching.matching_index_reset()
+    first = articles.article_ingest(body=seeds[0], queue=False).article
+    articles.article_process_sync(article_id=first.pk)
+    second = articles.article_ingest(body=seeds[1], queue=False).article
+    articles.article_process_sync(article_id=second.pk)
     same = ClaimMatch.objects.filter(kind="same", claim__article=second).select_related("claim", "earlier")
     pairs = [(m.claim.text, m.earlier.text) for m in same]
 
@@ -169,18 +170,18 @@ def test_audit_record_requires_the_change_transaction():
 
 
 def test_requeue_resets_a_failed_article(monkeypatch):
-    article = services.article_ingest(body=BODY, queue=False).article
+    article = articles.article_ingest(body=BODY, queue=False).article
     Article.objects.filter(pk=article.pk).update(status=Article.Status.FAILED, error="boom")
     queued = []
-    monkeypatch.setattr(services, "article_queue", lambda *, article_id: queued.append(article_id) or "")
-    services.article_requeue(article=article, user=EditorFactory())
+    monkeypatch.setattr(sender, "article_queue", lambda *, article_id: queued.append(article_id) or "")
+    articles.article_requeue(article=article, user=EditorFactory())
     article.refresh_from_db()
     assert (article.status, article.error, queued) == ("queued", "", [article.pk])
 
 
 def test_claims_keep_reading_order(seeds):
-    article = services.article_ingest(body=seeds[1], queue=False).article
-    services.article_process_sync(article_id=article.pk)
+    article = articles.article_ingest(body=seeds[1], queue=False).article
+    articles.article_process_sync(article_id=article.pk)
     starts = list(Claim.objects.filter(article=article).values_list("start", flat=True))
     assert starts == sorted(starts) and len(starts) > 10
 
@@ -191,8 +192,8 @@ def test_claims_keep_reading_order(seeds):
      ("Yevgeny Prigozhin", "Yevgeniy Prigozhin")],
 )
 def test_one_person_is_one_speaker_however_spelled(first, second):
-    a = services.speaker_resolve(name=first, kind="person")
-    b = services.speaker_resolve(name=second, kind="person")
+    a = speakers.speaker_resolve(name=first, kind="person")
+    b = speakers.speaker_resolve(name=second, kind="person")
     assert a.pk == b.pk
     b.refresh_from_db()
     assert {first, second} <= {b.name, *b.aliases}
@@ -200,10 +201,10 @@ def test_one_person_is_one_speaker_however_spelled(first, second):
 
 
 def test_different_people_with_one_family_name_stay_apart():
-    a = services.speaker_resolve(name="Joe Biden", kind="person")
-    b = services.speaker_resolve(name="Hunter Biden", kind="person")
+    a = speakers.speaker_resolve(name="Joe Biden", kind="person")
+    b = speakers.speaker_resolve(name="Hunter Biden", kind="person")
     assert a.pk != b.pk
-    org = services.speaker_resolve(name="Zelensky", kind="organisation")
+    org = speakers.speaker_resolve(name="Zelensky", kind="organisation")
     assert org.kind == "organisation" and org.pk not in (a.pk, b.pk)
 
 
@@ -235,11 +236,11 @@ def test_a_fresh_worker_reuses_the_graph_another_worker_saved(seeds, settings, m
     from claims.nlp.matching.ann import DenseIndex
 
     settings.CLAIMDESK_MATCH_EXACT_LIMIT = 5  # an HNSW graph from the sixth claim on
-    services.matching_index_reset()
-    article = services.article_ingest(body=seeds[0], queue=False).article
-    services.article_process_sync(article_id=article.pk)
-    services.matching_index_reset()  # a new worker process
-    index = services.matching_index_refresh()
+    matching.matching_index_reset()
+    article = articles.article_ingest(body=seeds[0], queue=False).article
+    articles.article_process_sync(article_id=article.pk)
+    matching.matching_index_reset()  # a new worker process
+    index = matching.matching_index_refresh()
     graph = settings.VAR_DIR / "match-index" / "graph.usearch"
     assert index.dense.approximate and graph.exists() and index.saved_rows == len(index) == article.claims.count()
 
@@ -247,30 +248,30 @@ def test_a_fresh_worker_reuses_the_graph_another_worker_saved(seeds, settings, m
         raise AssertionError("rebuilt instead of reusing the saved graph")
 
     monkeypatch.setattr(DenseIndex, "build", refuse)
-    services.matching_index_reset()  # and another one
-    second = services.article_ingest(body=seeds[1], queue=False).article
-    services.article_process_sync(article_id=second.pk)
+    matching.matching_index_reset()  # and another one
+    second = articles.article_ingest(body=seeds[1], queue=False).article
+    articles.article_process_sync(article_id=second.pk)
     assert Article.objects.get(pk=second.pk).status == Article.Status.DONE
     assert ClaimMatch.objects.filter(claim__article=second, kind="same").exists()
-    services.matching_index_reset()
+    matching.matching_index_reset()
 
 
 def test_claims_stored_without_a_matching_vector_get_one_before_indexing():
     from claims.nlp.embeddings import embed_texts, encode_embedding
 
-    services.matching_index_reset()
+    matching.matching_index_reset()
     claim = ClaimFactory(text="The Harbour Bridge was closed for eight months.")
     Claim.objects.filter(pk=claim.pk).update(embedding=encode_embedding(embed_texts([claim.text])[0]),
                                              match_embedding=None)
-    index = services.matching_index_refresh()
+    index = matching.matching_index_refresh()
     claim.refresh_from_db()
     assert claim.match_embedding is not None and index.get(claim.pk).text == claim.text
-    services.matching_index_reset()
+    matching.matching_index_reset()
 
 
 def test_a_claim_committed_after_later_ones_still_reaches_the_index():
     """Two workers extracting at once: the transaction holding the lower ids may commit last."""
-    services.matching_index_reset()
+    matching.matching_index_reset()
     claims = [ClaimFactory(text=f"The Harbour Bridge was closed for {n} months.") for n in (2, 4, 6)]
     from claims.nlp.embeddings import embed_texts, encode_embedding, match_vectors
 
@@ -279,9 +280,9 @@ def test_a_claim_committed_after_later_ones_still_reaches_the_index():
                                                  match_embedding=encode_embedding(match_vectors([claim.text])[0]))
     late = Claim.objects.get(pk=claims[1].pk)
     Claim.objects.filter(pk=late.pk).delete()  # "not committed yet"
-    index = services.matching_index_refresh()
+    index = matching.matching_index_refresh()
     assert late.pk not in index and claims[2].pk in index
     late.save(force_insert=True)  # now it commits, with its lower id
-    index = services.matching_index_refresh()
+    index = matching.matching_index_refresh()
     assert late.pk in index and len(index) == 3
-    services.matching_index_reset()
+    matching.matching_index_reset()

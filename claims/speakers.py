@@ -1,19 +1,72 @@
-"""Writes on speaker records: correcting a record's name and kind, merging two records that name the
+"""Speakers: every write on a speaker record. Resolving a name to its record (one person is one record
+however the name is spelled), correcting a record's name and kind, merging two records that name the
 same person.
 
-(``claims.nlp.speakers`` holds the plain name functions; ``services.speaker_resolve`` creates records.)
+(``claims.nlp.speakers`` holds the plain name functions.)
 """
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import permissions
 from .audit import audit_record, diff, lock_chain
 from .errors import InvalidInput
 from .models import Claim, Speaker
-from .nlp.speakers import speaker_key
+from .nlp.speakers import fold, name_parts, same_person, speaker_key
+from .processing.matching import matching_index_reset
+
+
+def speaker_resolve(*, name: str, kind: str) -> Speaker:
+    """The speaker record for a name: one person is one record however the name is spelled.
+
+    People are looked up by folded family name and matched with ``speakers.same_person``; a new
+    spelling becomes an alias, and a fuller name replaces a shorter one as the display name.
+    Organisations and anonymous sources match by exact name.
+    """
+    name = name.strip()[:300]
+    kind = kind or Speaker.Kind.ORGANISATION
+    with transaction.atomic():
+        # Aliases are read, merged and written back: two workers resolving spellings of one person at
+        # once must not overwrite each other. The chain lock (taken first, the one lock order)
+        # serialises them on PostgreSQL; SQLite's IMMEDIATE transactions already do.
+        lock_chain()
+        return speaker_resolve_locked(name=name, kind=kind)
+
+
+def speaker_resolve_locked(*, name: str, kind: str) -> Speaker:
+    """``speaker_resolve`` inside a transaction that already holds the chain lock (a correction)."""
+    exact = Speaker.objects.filter(name=name, kind=kind).first()
+    if exact or kind != Speaker.Kind.PERSON:
+        return exact or Speaker.objects.get_or_create(name=name, kind=kind, defaults={"key": speaker_key(name)})[0]
+    key = speaker_key(name)
+    first = fold(name_parts(name)[0]) if name_parts(name) else ""
+    candidates = Speaker.objects.filter(kind=kind).filter(Q(key=key) | Q(key=first) | Q(name__istartswith=name + " "))
+    for speaker in candidates.select_for_update().order_by("id"):
+        if any(same_person(name, known) for known in [speaker.name, *speaker.aliases]):
+            if name != speaker.name and name not in speaker.aliases:
+                if len(name_parts(name)) > len(name_parts(speaker.name)):
+                    speaker.aliases = sorted({*speaker.aliases, speaker.name})
+                    speaker.name = name
+                    speaker.key = key
+                else:
+                    speaker.aliases = sorted({*speaker.aliases, name})
+                if not Speaker.objects.filter(name=speaker.name, kind=kind).exclude(pk=speaker.pk).exists():
+                    speaker.save(update_fields=["name", "aliases", "key"])
+            return speaker
+    return Speaker.objects.get_or_create(name=name, kind=kind, defaults={"key": key})[0]
+
+
+def speaker_for(name, kind, cache):
+    """``speaker_resolve`` once per (name, kind) for the claims of one extraction; None for no name."""
+    if not name:
+        return None
+    cache_key = (name, kind)
+    if cache_key not in cache:
+        cache[cache_key] = speaker_resolve(name=name, kind=kind)
+    return cache[cache_key]
 
 
 def _label(speaker: Speaker) -> str:
@@ -66,7 +119,7 @@ def speaker_update(*, speaker: Speaker, user, name: str | None = None, kind: str
             audit_record(actor=user, action="claim.speaker_update", obj=claim,
                          changes={"speaker": [label_before, _label(locked)]})
         # The match index holds speaker names and kinds.
-        transaction.on_commit(_matching_index_reset)
+        transaction.on_commit(matching_index_reset)
     speaker.refresh_from_db()
     return speaker
 
@@ -114,12 +167,6 @@ def speaker_merge(*, keep: Speaker, merge: Speaker, user) -> Speaker:
         })
         gone.delete()
         # The match index holds speaker names; the moved claims now carry the kept one.
-        transaction.on_commit(_matching_index_reset)
+        transaction.on_commit(matching_index_reset)
     keep.refresh_from_db()
     return keep
-
-
-def _matching_index_reset():
-    from .services import matching_index_reset
-
-    matching_index_reset()
