@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import uuid
 from dataclasses import dataclass
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .errors import InvalidInput
+from .exports import csv_cell
 from .models import AuditRecord
 
 _LOCK_KEY = 0x434C41494D  # "CLAIM": serialises appends to the chain on PostgreSQL
@@ -177,12 +181,6 @@ AUDIT_COLUMNS = ["id", "at", "actor", "door", "request_id", "action", "object_ty
 
 def audit_export(records, fmt: str) -> tuple[str, str]:
     """(content, content type) of audit records as ``json`` or ``csv``."""
-    import csv
-    import io
-
-    from .errors import InvalidInput
-    from .exports import csv_cell
-
     rows = [
         {"id": r.pk, "at": r.at.isoformat(), "actor": r.actor_username, "door": r.door, "request_id": r.request_id,
          "action": r.action, "object_type": r.object_type, "object_id": r.object_id, "changes": r.changes,

@@ -6,22 +6,16 @@ Plain functions without the ORM: the services, the command line and the API all 
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 import unicodedata
-from html.parser import HTMLParser
 
 from .errors import InvalidInput
+from .nlp.html import BLOCK_TAGS, extract_page, html_to_text, page_text
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
 _DOCUMENT_START = re.compile(r"(?:\s|<!--.*?-->)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
-_BLOCK_TAGS = {"p", "div", "br", "article", "section", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote",
-               "tr", "header", "footer", "figure", "figcaption", "ul", "ol", "table", "main", "aside", "nav"}
-_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "nav", "footer", "aside", "form", "button"}
-
-
 def decode_bytes(data: bytes, *, name: str = "input") -> str:
     """Decode UTF-8 (a BOM is allowed); anything else is refused with the position of the bad byte."""
     if b"\x00" in data[:8192]:
@@ -36,39 +30,6 @@ def decode_bytes(data: bytes, *, name: str = "input") -> str:
         ) from exc
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _SKIP_TAGS:
-            self._skip += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag):
-        if tag in _SKIP_TAGS:
-            self._skip = max(0, self._skip - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    """Visible text of an HTML document, one paragraph per block element."""
-    parser = _TextExtractor()
-    parser.feed(markup)
-    parser.close()
-    text = html.unescape("".join(parser.parts))
-    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
 def looks_like_html(text: str) -> bool:
     """Whether ``text`` is an HTML document by its shape, not by a tag it mentions: it starts as a
     document (a doctype, ``<html>``, ``<head>``, ``<body>``) or with a block element, has at least three
@@ -79,9 +40,9 @@ def looks_like_html(text: str) -> bool:
         return True
     tags = list(_TAG.finditer(head))
     first = _TAG.match(head.lstrip())
-    if first and not first.group(1) and first.group(2).lower() in _BLOCK_TAGS:
+    if first and not first.group(1) and first.group(2).lower() in BLOCK_TAGS:
         return True
-    closed = sum(1 for t in tags if t.group(1) and t.group(2).lower() in _BLOCK_TAGS)
+    closed = sum(1 for t in tags if t.group(1) and t.group(2).lower() in BLOCK_TAGS)
     if closed >= 3:
         return True
     markup = sum(len(t.group()) for t in tags)
@@ -131,8 +92,6 @@ def page_article(raw: str | bytes, *, max_chars: int, max_page_chars: int, url: 
     whose extraction keeps under ``PASTED_MIN_KEPT`` of its visible words: they meant every paragraph,
     and losing most of them without a word is worse than saying so.
     """
-    from .nlp.html import extract_page, page_text
-
     if raw is None:
         raise InvalidInput(f"{name} is missing")
     markup = decode_bytes(raw, name=name) if isinstance(raw, (bytes, bytearray)) else str(raw)

@@ -8,8 +8,10 @@ prompts, credits) were measured and changed nothing there, so there are none.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
@@ -32,6 +34,46 @@ def _tidy(text: str) -> str:
 # Control characters XML cannot hold: lxml parses a page that has them but refuses them as text when
 # the tree is edited (dropping a <script> moves its tail), so they go first; none is visible text.
 _XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# Visible text of markup a person pasted, block by block (no article to find: every paragraph is meant).
+BLOCK_TAGS = {"p", "div", "br", "article", "section", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote",
+               "tr", "header", "footer", "figure", "figcaption", "ul", "ol", "table", "main", "aside", "nav"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "nav", "footer", "aside", "form", "button"}
+
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag):
+        if tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML document, one paragraph per block element."""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    text = html.unescape("".join(parser.parts))
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def page_text(markup: str) -> str:
