@@ -76,6 +76,57 @@ def test_a_live_lease_keeps_a_second_worker_out_and_an_expired_one_is_taken_over
     assert Link.objects.get(pk=link.pk).status == Link.Status.DONE
 
 
+def _dead_owner():
+    """A lease owner on this machine whose process has ended (a killed pool child)."""
+    import socket
+    import subprocess
+
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return f"{socket.gethostname()}:{child.pid}:dead"
+
+
+def test_a_link_whose_worker_process_is_gone_is_taken_over_at_once_and_the_takeover_audited(server, no_broker):
+    server.page("/story", article_html())
+    link, _ = sources.link_add(url=server.url("/story"))
+    dead = _dead_owner()
+    Link.objects.filter(pk=link.pk).update(status=Link.Status.FETCHING, lease_owner=dead,
+                                           lease_expires=timezone.now() + dt.timedelta(seconds=600), attempts=1)
+    assert fetching.link_fetch(link_id=link.pk)  # the lease is live, but its owner is gone
+    record = AuditRecord.objects.get(action="link.lease_takeover", object_id=str(link.pk))
+    assert record.changes["lease_owner"][0] == dead and "process is gone" in record.changes["because"][1]
+    assert Link.objects.get(pk=link.pk).status == Link.Status.DONE
+    assert audit_verify().broken is None
+
+
+def test_the_link_sweep_hands_back_a_gone_owners_live_lease_and_audits_each_expiry(no_broker):
+    live, _ = sources.link_add(url="https://news.example/live", queue=False)
+    gone, _ = sources.link_add(url="https://news.example/gone", queue=False)
+    soon = timezone.now() + dt.timedelta(seconds=600)
+    Link.objects.filter(pk=live.pk).update(status=Link.Status.FETCHING, lease_owner="other-host:1:x",
+                                           lease_expires=soon, attempts=1)
+    Link.objects.filter(pk=gone.pk).update(status=Link.Status.FETCHING, lease_owner=_dead_owner(),
+                                           lease_expires=soon, attempts=1)
+    result = sweep.links_sweep()
+    assert result["returned"] == 1
+    assert Link.objects.get(pk=live.pk).status == Link.Status.FETCHING  # another machine's live work
+    assert Link.objects.get(pk=gone.pk).status == Link.Status.QUEUED
+    record = AuditRecord.objects.get(action="link.lease_expired", object_id=str(gone.pk))
+    assert record.changes["status"] == [Link.Status.FETCHING, Link.Status.QUEUED]
+
+
+def test_a_feed_whose_poller_process_is_gone_is_polled_again_at_once(server):
+    server.page("/feed.xml", rss([]), content_type="application/rss+xml")
+    feed, _ = sources.feed_add(url=server.url("/feed.xml"), queue=False)
+    Feed.objects.filter(pk=feed.pk).update(lease_owner=_dead_owner(),
+                                           lease_expires=timezone.now() + dt.timedelta(seconds=600))
+    assert fetching.feed_poll(feed_id=feed.pk, force=True).polled
+    assert AuditRecord.objects.filter(action="feed.lease_takeover", object_id=str(feed.pk)).exists()
+    Feed.objects.filter(pk=feed.pk).update(lease_owner="other-host:1:x",
+                                           lease_expires=timezone.now() + dt.timedelta(seconds=600))
+    assert not fetching.feed_poll(feed_id=feed.pk, force=True).polled  # live elsewhere: left alone
+
+
 def test_the_sweep_returns_expired_leases_fails_after_the_last_attempt_and_resends_lost_messages(settings, no_broker):
     settings.CLAIMDESK_MAX_ATTEMPTS = 2
     past = timezone.now() - dt.timedelta(seconds=5)
