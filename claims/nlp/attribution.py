@@ -81,7 +81,8 @@ def _source_head(cue, quoted=None):
         for child in cue.children:
             if child.dep_ == "prep" and child.lower_ in ("by", "from", "of"):
                 objs = [c for c in child.children if c.dep_ == "pobj"]
-                if objs:
+                # "accusations of war crimes": after "of" comes what is said unless it names someone
+                if objs and (child.lower_ != "of" or _names_someone(objs[0])):
                     return objs[0], "noun-" + child.lower_
         for child in cue.children:
             if child.dep_ == "compound" and child.pos_ == "PROPN":
@@ -104,6 +105,50 @@ def _source_head(cue, quoted=None):
         if prev.pos_ in ("PROPN", "NOUN"):
             return prev, "colon"
     return None, ""
+
+
+def _names_someone(tok) -> bool:
+    """Whether a token can head a source: a person or organisation named, a pronoun, a role."""
+    return tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or tok.pos_ in ("PROPN", "PRON")
+
+
+_PERCEIVED = {"video", "videoe", "videoed", "film", "see", "hear", "record", "show", "picture", "photograph",
+              "capture", "catch", "watch"}
+_AFFECTED = {"for", "to", "with", "against", "on", "toward", "towards"}
+
+
+def is_cue(tok, probs) -> bool:
+    """A token that attributes on its own: the cue model is sure enough, or a speech verb."""
+    return probs[tok.i] >= CUE_THRESHOLD or lexicon_cue(tok)
+
+
+def _aside(cue, probs) -> bool:
+    """Whether a cue only describes a person the sentence is about instead of saying who asserts:
+    a relative clause on someone a thing happens to or for ("a major event for Mr Putin, who
+    portrays ...") under a main clause that is no cue; an act someone was filmed or heard doing
+    ("he was videoed ... shouting “Glory to Ukraine”"). Never a cue that reports a statement (a
+    clause: "who argued that ...")."""
+    verb = cue
+    steps = 0
+    while verb.dep_ in _CUE_FUNCTION_DEPS and verb.head.i != verb.i and steps < 3:
+        verb = verb.head
+        steps += 1
+    if any(c.dep_ == "ccomp" for c in verb.children):
+        return False  # "..., who have argued that ...": a statement, whoever it hangs on
+    if verb.dep_ == "relcl" and verb.head.dep_ == "pobj" and verb.head.head.lower_ in _AFFECTED:
+        holder = verb.head.head.head
+        while holder.dep_ in ("prep", "pobj", "attr", "dobj") and holder.head.i != holder.i:
+            holder = holder.head
+        return not is_cue(holder, probs)
+    if verb.tag_ == "VBG":
+        tok = verb
+        for _ in range(3):
+            if tok.dep_ not in ("xcomp", "conj", "advcl", "oprd", "ccomp") or tok.head.i == tok.i:
+                break
+            tok = tok.head
+            if tok.lemma_.lower() in _PERCEIVED and any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children):
+                return True
+    return False
 
 
 def _dash_speaker(unit, ctx: Context) -> Speaker | None:
@@ -203,9 +248,13 @@ def attribute(unit, quoted, probs, ctx: Context, prev_direct: Speaker | None, sk
     if dashed is not None:
         return DIRECT, dashed
 
-    attributed = any(not quoted[t.i] and (probs[t.i] >= CUE_THRESHOLD or lexicon_cue(t)) for t in unit)
+    attributed = any(not quoted[t.i] and is_cue(t, probs) and not _aside(t, probs) for t in unit)
     if attributed:
         for _, cue, head in _rank_sources(unit, quoted, probs, skip_before):
+            # who asserts is the source of a cue, not of a word that merely might be one, and not
+            # someone a side clause describes
+            if not is_cue(cue, probs) or _aside(cue, probs):
+                continue
             passive_hearsay = (
                 head.dep_ == "nsubjpass"
                 and cue.lemma_.lower() in ("say", "believe", "report", "think", "understand")

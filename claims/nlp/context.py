@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from .speakers import fold
 from .titles import TITLE_PREFIX, TITLE_WORDS
 from .types import ORGANISATION, PERSON, Speaker
 
@@ -85,16 +86,19 @@ class Context:
             self.people.extend(speaker.name.split(" and "))
 
     def full_name(self, name: str) -> str:
-        """A bare surname resolves to the fuller name mentioned before (``Prigozhin`` → ``Yevgeny Prigozhin``)."""
+        """A bare surname resolves to the fuller name mentioned before (``Prigozhin`` → ``Yevgeny Prigozhin``),
+        however it is spelled (``Zelenskyy`` → ``Volodymyr Zelensky``)."""
         if " " in name:
             return name
+        # however it is spelled: "Zelenskyy" is the "Volodymyr Zelensky" named before
+        key = fold(name)
         for full in reversed(self.people):
             parts = full.split()
-            if len(parts) > 1 and parts[-1].lower() == name.lower():
+            if len(parts) > 1 and fold(parts[-1]) == key:
                 return full
         for sp in reversed(self.speakers):
             parts = sp.name.split()
-            if sp.kind == PERSON and len(parts) > 1 and parts[-1].lower() == name.lower():
+            if sp.kind == PERSON and len(parts) > 1 and fold(parts[-1]) == key:
                 return sp.name
         return name
 

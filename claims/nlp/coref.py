@@ -38,6 +38,18 @@ _ORG_NOUNS = {
     "organisation", "organization", "union", "bank", "campaign", "service", "authority",
     "authorities", "forces", "navy", "statement", "spokesperson", "board", "institute",
 }
+# who speaks on an organisation's behalf: with the organisation named, a named source, never anonymous
+_SPOKES = {"spokesperson", "spokesman", "spokeswoman", "spokespeople", "spokesmen", "spokeswomen"}
+# heads of a described source that are anonymous unless the description places them: "municipal
+# officials", "Pentagon officials", "officials at the ministry" speak on record for a body
+_OFFICIALS = {"official", "officer", "representative", "authority"}
+# words that describe an official without placing them anywhere
+_UNPLACED = {
+    "senior", "top", "high", "ranking", "high-ranking", "former", "current", "other", "several", "some",
+    "many", "few", "two", "three", "four", "unnamed", "anonymous", "knowledgeable", "informed", "an",
+    "a", "the", "one", "both", "all", "various", "numerous", "government", "administration", "western",
+    "elected",
+}
 _PERSON_PRONOUNS = {"he", "she", "him", "her"}
 _ORG_PRONOUNS = {"it", "they"}
 
@@ -84,6 +96,53 @@ def _outside_parentheses(head):
     return head
 
 
+def _spokesperson_for(head, ctx: Context) -> Speaker | None:
+    """The organisation a spokesperson speaks for: "the ministry's spokeswoman", "a Kremlin
+    spokesman", "a spokesperson for the city council", "its spokesman" (the last one quoted)."""
+    for child in head.children:
+        if child.dep_ == "poss":
+            if child.pos_ == "PRON":
+                return ctx.last(ORGANISATION)
+            return _body(child, ctx)
+    for child in head.children:
+        if child.dep_ == "prep" and child.lower_ in ("for", "of", "at", "from"):
+            objs = [c for c in child.children if c.dep_ == "pobj"]
+            if objs:
+                return _body(objs[0], ctx)
+    compounds = [c for c in head.children if c.dep_ in ("compound", "amod", "nmod") and c.pos_ in ("PROPN", "NOUN")]
+    if compounds:
+        name = clean_name(head.doc[compounds[0].left_edge.i : compounds[-1].i + 1].text)
+        return Speaker(name, ORGANISATION) if name else None
+    return None
+
+
+def _body(tok, ctx: Context) -> Speaker | None:
+    """The organisation a token names: its entity, or its noun phrase ("the city council"), or the
+    organisation named before that holds it ("the ministry")."""
+    ent = entity_of(tok)
+    name = clean_name(ent.text if ent is not None else noun_phrase(tok).text)
+    name = re.sub(r"^(the|a|an)\s+", "", name, flags=re.I)
+    if not name:
+        return None
+    if ent is None and tok.pos_ == "NOUN":
+        known = ctx.organisation_named(tok.lemma_.lower())
+        if known is not None:
+            return known
+    return Speaker(name, ORGANISATION)
+
+
+def _placed(head) -> bool:
+    """Whether an official-like source is described by the body they speak for: "Bakhmut municipal
+    officials", "Pentagon officials", "officials at the ministry", "the city's officials"."""
+    for child in head.children:
+        if child.dep_ in ("amod", "compound", "nmod", "poss") and child.lower_ not in _UNPLACED and child.is_alpha:
+            return True
+        if child.dep_ == "prep" and child.lower_ in ("at", "from", "of", "in", "with"):
+            if any(c.dep_ == "pobj" for c in child.children):
+                return True
+    return False
+
+
 def speaker_from_head(head, ctx: Context, unit, quoted, nested: bool = False) -> tuple[Speaker | None, bool]:
     """(speaker, anonymous?) for the token heading the source of a cue."""
     head = _outside_parentheses(head)
@@ -115,7 +174,9 @@ def speaker_from_head(head, ctx: Context, unit, quoted, nested: bool = False) ->
             return Speaker(_with_conjuncts(head, full, ctx), PERSON), False
         return Speaker(_with_conjuncts(head, name, ctx), ORGANISATION), False
 
-    if head.pos_ == "PROPN":
+    if head.pos_ == "PROPN" or (head.pos_ == "NOUN" and head.text[:1].isupper()):
+        # a name the tagger took for a common noun ("Zelenskyy has called ...") is still the person
+        # named before
         phrase_text = noun_phrase(head).text
         name = clean_name(phrase_text)
         full = ctx.full_name(name)
@@ -133,9 +194,17 @@ def speaker_from_head(head, ctx: Context, unit, quoted, nested: bool = False) ->
     lemma = head.lemma_.lower()
     has_proper = any(t.pos_ == "PROPN" or t.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") for t in phrase)
 
-    if lemma in _ANON_HEADS and not has_proper:
+    if _ANON_MARKERS.search(subtree_text) and (lemma in _ANON_HEADS or lemma in _SPOKES):
         return Speaker("anonymous source", ANONYMOUS_KIND), True
-    if _ANON_MARKERS.search(subtree_text) and lemma in _ANON_HEADS:
+    if lemma in _SPOKES:
+        body = _spokesperson_for(head, ctx)
+        if body is not None:
+            return body, False
+    if lemma in _OFFICIALS and _placed(head):
+        name = re.sub(r"^(the|a|an)\s+", "", clean_name(phrase.text), flags=re.I)
+        if name:
+            return Speaker(name, ORGANISATION), False
+    if lemma in _ANON_HEADS and not has_proper:
         return Speaker("anonymous source", ANONYMOUS_KIND), True
 
     # a named organisation or person inside the phrase: "a report by researchers at Yale University"

@@ -1,0 +1,86 @@
+"""Who speaks for a claim, rule by rule, on sentences written for these tests: the one who asserts
+(a speech or cognition cue's subject, a quotation's owner, "according to X"), never a noun the
+sentence is only about. No database."""
+
+import pytest
+
+from claims.nlp.pipeline import extract_claims
+
+
+def _claim(text, fragment):
+    claims = extract_claims("Headline\n\n" + text).claims
+    found = [c for c in claims if fragment in c.text]
+    assert found, f"no claim contains {fragment!r}"
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        # a noun that might head a cue ("surfaced") is no source, and "accusations of X" names no accuser
+        ("The ferry operator faced fresh accusations of negligence when the video surfaced.", "faced fresh"),
+        # a relative clause about someone the sentence is about does not make them its source
+        ("A state visit by the Chancellor would be a welcome boost for Ms Okafor, who casts the dispute as a "
+         "test of the whole alliance.", "welcome boost"),
+    ],
+)
+def test_narrative_sentence_has_no_speaker(text, fragment):
+    claim = _claim(text, fragment)
+    assert claim.speaker is None
+
+
+def test_person_filmed_shouting_a_slogan_is_not_quoted():
+    text = ("Tomas Brandt had been sitting on the harbour wall when he was filmed waving a flag and chanting "
+            "“Down with the tolls” before the police arrived.")
+    claim = _claim(text, "harbour wall")
+    assert claim.attribution != "direct"
+    assert claim.speaker is None
+
+
+def test_person_spoken_about_is_not_the_speaker_of_the_outlets_words():
+    text = ("Mayor Ines Okafor opened the market on Monday.\n\n"
+            "A second bridge would be a great gift for Mayor Okafor, who describes the harbour as the heart "
+            "of the city.")
+    claim = _claim(text, "great gift")
+    assert claim.speaker != "Ines Okafor"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fragment"),
+    [
+        ("Municipal officials told local radio that two cranes had been out of service since June.", "Municipal officials"),
+        ("Officials at the water board told reporters the reservoir was half empty.", "water board"),
+    ],
+)
+def test_officials_who_told_the_media_are_a_reported_source(sentence, fragment):
+    claim = _claim(sentence, fragment)
+    assert claim.attribution == "reported"
+    assert claim.speaker_kind != "anonymous"
+    assert fragment.split()[-1] in claim.speaker
+
+
+def test_unplaced_officials_stay_anonymous():
+    claim = _claim("Two senior officials said the harbour deal had collapsed overnight.", "harbour deal")
+    assert claim.attribution == "anonymous"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "organisation"),
+    [
+        ("A spokeswoman for the harbour authority said the ferries would run again on Friday.", "harbour authority"),
+        ("The airline's spokesman told reporters that no flights had been cancelled.", "airline"),
+    ],
+)
+def test_a_spokesperson_speaks_for_the_organisation(sentence, organisation):
+    claim = _claim(sentence, sentence[:20])
+    assert claim.attribution == "reported"
+    assert claim.speaker == organisation
+    assert claim.speaker_kind == "organisation"
+
+
+def test_another_spelling_of_a_person_stays_that_person():
+    text = ("Defence minister Mykola Dovzhensky met his counterparts in Brussels on Tuesday.\n\n"
+            "Dovzhenskyy has called on the alliance to send more air defence systems before the winter.")
+    claim = _claim(text, "has called on the alliance")
+    assert claim.speaker_kind == "person"
+    assert claim.speaker == "Mykola Dovzhensky"
