@@ -84,3 +84,17 @@ def test_another_spelling_of_a_person_stays_that_person():
     claim = _claim(text, "has called on the alliance")
     assert claim.speaker_kind == "person"
     assert claim.speaker == "Mykola Dovzhensky"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Follow Dana Reyes on Twitter @danareyes.",
+        "(Reporting by Ana Lima; Editing by Sam Cole.)",
+        "--additional reporting from Piet de Vries.",
+        "Ana Lima and Sam Cole contributed reporting.",
+    ],
+)
+def test_credit_and_follow_lines_are_no_claims(line):
+    text = "Harbour reopens\n\nThe mayor said the harbour would reopen in May after the repairs.\n\n" + line
+    assert all(line[5:25] not in c.text for c in extract_claims(text).claims)
