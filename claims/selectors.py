@@ -467,3 +467,24 @@ def speaker_verdicts_by_month(*, speaker_id, user) -> list[dict]:
         row["total"] += 1
         row[verdict] += 1
     return sorted(rows.values(), key=lambda r: (r["month"] is not None, r["month"]), reverse=True)
+
+
+def match_get(*, match_id, user=None) -> ClaimMatch:
+    """One match with its claim, or ``NotFound`` naming the id (a malformed id too, as an unknown one).
+    With ``user``, only a match of a claim that user may see (``Claim.objects.visible_to``)."""
+    try:
+        match_id = int(match_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"no match with id {match_id}") from None
+    qs = ClaimMatch.objects.select_related("claim")
+    if user is not None:
+        qs = qs.filter(claim__in=Claim.objects.visible_to(user))
+    match = qs.filter(pk=match_id).first()
+    if match is None:
+        raise NotFound(f"no match with id {match_id}")
+    return match
+
+
+def speaker_by_id(*, speaker_id) -> Speaker | None:
+    """The speaker with this id, or None (a correction names the one it means by id)."""
+    return Speaker.objects.filter(pk=speaker_id).first()

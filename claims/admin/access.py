@@ -74,7 +74,8 @@ class DeskAccess:
 
     def get_object(self, request, object_id, from_field=None):
         """The object, or a 404: a malformed or unknown id is a page that does not exist (Django's
-        default sends the person to the admin home with "Perhaps it was deleted?")."""
+        default sends the person to the admin home with "Perhaps it was deleted?"). The claim screens
+        load a claim through ``claims.access.claim_for`` instead (``ClaimAdmin.get_object``)."""
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
             raise Http404(f"no {self.opts.verbose_name} with id {object_id!r}")

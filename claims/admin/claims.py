@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from .. import claimreview, corrections, permissions, selectors, workflow
-from ..errors import ClaimdeskError, InvalidInput
+from ..access import claim_for
+from ..errors import ClaimdeskError, InvalidInput, NotFound
 from ..models import Article, Claim, ClaimMatch, MatchDecision, article_before
 from .access import DeskAccess
 from .claim_forms import (
@@ -93,6 +94,17 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user).annotate(_matches=Count("matches"))
 
+    def get_object(self, request, object_id, from_field=None):
+        """The claim through the one loader, ``claims.access.claim_for``: a malformed or unknown id, or a
+        claim this user may not see, is a page that does not exist (404). What each step may do, the
+        services decide."""
+        if from_field not in (None, "id"):
+            return super().get_object(request, object_id, from_field)
+        try:
+            return claim_for(request.user, object_id)
+        except (InvalidInput, NotFound):
+            raise Http404(f"no claim with id {object_id!r}") from None
+
     def get_search_results(self, request, queryset, search_term):
         head, sep, rest = search_term.partition(":")
         if sep and head.strip().lower() == "article":
@@ -168,8 +180,6 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_object(request, object_id)  # a malformed or unknown id is a 404, never a ValueError
-        if claim is None:
-            raise Http404(f"no claim with id {object_id!r}")
         user = request.user
         matches = []
         decisions = Prefetch("decisions", queryset=MatchDecision.objects.select_related("user").order_by("at", "id"))
@@ -240,7 +250,7 @@ class ClaimAdmin(DeskAccess, admin.ModelAdmin):
 
         Done: back to the claim page with a message. Refused: the claim page again, with what was
         typed and the error beside its field (or above the form), and the error as a message."""
-        claim = get_object_or_404(self.get_queryset(request), pk=claim_id)
+        claim = self.get_object(request, claim_id)
         back = HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
         if request.method != "POST":
             return back

@@ -6,11 +6,12 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view
 
 from claims import corrections, permissions, selectors, workflow
+from claims.access import claim_for
 from claims.errors import InvalidInput
 from claims.models import Claim, Speaker
 
+from .common import CLAIM_ID, claim_detail_response, errors, valid
 from .serializers import ClaimDetailSerializer
-from .views import CLAIM_ID, _claim, _detail, _valid, errors
 
 
 class CorrectInSerializer(serializers.Serializer):
@@ -39,16 +40,16 @@ class ReopenInSerializer(serializers.Serializer):
 @api_view(["POST"])
 def claim_correct(request, claim_id):
     """The assignee or an editor: speaker, attribution, span, "not a claim"; audited, matching redone."""
-    claim = _claim(request, claim_id, permissions.CORRECT)
-    data = _valid(CorrectInSerializer, request.data)
+    claim = claim_for(request.user, claim_id, permissions.CORRECT)
+    data = valid(CorrectInSerializer, request.data)
     speaker = "keep"
     if "speaker" in data:
         speaker = None
         if data["speaker"] is not None:
-            speaker = Speaker.objects.filter(pk=data["speaker"]).first()
+            speaker = selectors.speaker_by_id(speaker_id=data["speaker"])
             if speaker is None:
                 raise InvalidInput(f"speaker: no speaker with id {data['speaker']}")
-    return _detail(corrections.claim_correct(
+    return claim_detail_response(corrections.claim_correct(
         claim=claim, user=request.user, speaker=speaker, speaker_name=data.get("speaker_name", ""),
         speaker_kind=data.get("speaker_kind", ""), attribution=data.get("attribution"), start=data.get("start"),
         end=data.get("end"), not_a_claim=data.get("not_a_claim")))
@@ -59,9 +60,9 @@ def claim_correct(request, claim_id):
 @api_view(["POST"])
 def claim_reopen(request, claim_id):
     """Editors: reopen a published claim for re-review with a reason; its verdict stands until a new one is approved."""
-    claim = _claim(request, claim_id, permissions.REOPEN)
-    data = _valid(ReopenInSerializer, request.data)
+    claim = claim_for(request.user, claim_id, permissions.REOPEN)
+    data = valid(ReopenInSerializer, request.data)
     assignee = selectors.user_get_by_username(username=data["assignee"]) if data.get("assignee") else None
     due = selectors.parse_when(data.get("due"), "due") if data.get("due") else None
-    return _detail(workflow.claim_reopen(claim=claim, user=request.user, reason=data["reason"], assignee=assignee,
-                                         due=due))
+    return claim_detail_response(workflow.claim_reopen(claim=claim, user=request.user, reason=data["reason"],
+                                                       assignee=assignee, due=due))

@@ -11,6 +11,7 @@ from claims import permissions, sources
 from claims.errors import InvalidInput, InvalidTransition, NotFound
 from claims.models import Link
 
+from .common import errors, id_param, paginate, valid
 from .serializers import FeedInSerializer, FeedSerializer, LinkSerializer, page_of
 
 
@@ -21,44 +22,30 @@ def _get(qs, pk, what):
     return obj
 
 
-def _doc(*args, **kwargs):
-    from .views import errors
-
-    return errors(*args, **kwargs)
-
-
-def _id(name, what):
-    from .views import _id
-
-    return _id(name, what)
-
-
 @extend_schema(methods=["GET"], operation_id="feeds_list",
-               responses={200: page_of(FeedSerializer, "PaginatedFeedList"), **_doc(400, 401, 403, 404)})
+               responses={200: page_of(FeedSerializer, "PaginatedFeedList"), **errors(400, 401, 403, 404)})
 @extend_schema(methods=["POST"], request=FeedInSerializer, responses={
     201: OpenApiResponse(FeedSerializer, description="followed, polled at once"),
-    200: OpenApiResponse(FeedSerializer, description="already followed"), **_doc(400, 401, 403)})
+    200: OpenApiResponse(FeedSerializer, description="already followed"), **errors(400, 401, 403)})
 @api_view(["GET", "POST"])
 def feed_list(request):
     """GET: the feeds with their progress. POST (editors) ``{"url", "title"}``: follow a feed, polled at once."""
-    from .views import _paginate, _valid
-
     if request.method == "GET":
-        return _paginate(request, sources.feed_list_with_stats().order_by("id"), FeedSerializer)
+        return paginate(request, sources.feed_list_with_stats().order_by("id"), FeedSerializer)
     permissions.check(request.user, permissions.INGEST)
-    data = _valid(FeedInSerializer, request.data)
+    data = valid(FeedInSerializer, request.data)
     feed, created = sources.feed_add(user=request.user, **data)
     feed = sources.feed_list_with_stats().get(pk=feed.pk)
     return Response(FeedSerializer(feed).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-@extend_schema(methods=["GET"], parameters=[_id("feed_id", "feed")],
-               responses={200: FeedSerializer, **_doc(400, 401, 403, 404)})
-@extend_schema(methods=["DELETE"], operation_id="feeds_remove", parameters=[_id("feed_id", "feed")], responses={
+@extend_schema(methods=["GET"], parameters=[id_param("feed_id", "feed")],
+               responses={200: FeedSerializer, **errors(400, 401, 403, 404)})
+@extend_schema(methods=["DELETE"], operation_id="feeds_remove", parameters=[id_param("feed_id", "feed")], responses={
     200: OpenApiResponse(inline_serializer("FeedRemoved", {
         "id": serializers.IntegerField(), "url": serializers.CharField(), "title": serializers.CharField(),
         "items": serializers.IntegerField(), "links_kept": serializers.IntegerField()}),
-        description="removed; its links, articles and claims stay"), **_doc(400, 401, 403, 404, 409)})
+        description="removed; its links, articles and claims stay"), **errors(400, 401, 403, 404, 409)})
 @api_view(["GET", "DELETE"])
 def feed_detail(request, feed_id):
     """GET: a feed with its progress. DELETE (editors): stop following it; its links, articles and claims stay."""
@@ -75,16 +62,16 @@ def _feed_set_active(request, feed_id, active):
     return Response(FeedSerializer(sources.feed_list_with_stats().get(pk=feed.pk)).data)
 
 
-@extend_schema(request=None, parameters=[_id("feed_id", "feed")],
-               responses={200: FeedSerializer, **_doc(400, 401, 403, 404)})
+@extend_schema(request=None, parameters=[id_param("feed_id", "feed")],
+               responses={200: FeedSerializer, **errors(400, 401, 403, 404)})
 @api_view(["POST"])
 def feed_pause(request, feed_id):
     """Editors: pause a feed (never polled until resumed; its links and articles stay)."""
     return _feed_set_active(request, feed_id, False)
 
 
-@extend_schema(request=None, parameters=[_id("feed_id", "feed")],
-               responses={200: FeedSerializer, **_doc(400, 401, 403, 404)})
+@extend_schema(request=None, parameters=[id_param("feed_id", "feed")],
+               responses={200: FeedSerializer, **errors(400, 401, 403, 404)})
 @api_view(["POST"])
 def feed_resume(request, feed_id):
     """Editors: resume a paused feed (polled when next due)."""
@@ -96,12 +83,10 @@ def feed_resume(request, feed_id):
     OpenApiParameter("status", str, enum=list(Link.Status.values), description="only links in this status"),
     OpenApiParameter("batch", str, description="only the links added together (an import, or feed-<id>)"),
     OpenApiParameter("feed", int, description="only the links found in this feed")],
-    responses={200: page_of(LinkSerializer, "PaginatedLinkList"), **_doc(400, 401, 403, 404)})
+    responses={200: page_of(LinkSerializer, "PaginatedLinkList"), **errors(400, 401, 403, 404)})
 @api_view(["GET"])
 def link_list(request):
     """The links, newest first; ``?status=failed`` for the ones to retry, ``?batch=`` or ``?feed=`` for one import."""
-    from .views import _paginate
-
     links = Link.objects.all()
     params = request.query_params
     if params.get("status"):
@@ -114,18 +99,18 @@ def link_list(request):
         if not params["feed"].isdigit():
             raise InvalidInput(f"feed must be a feed id, got {params['feed']!r}")
         links = links.filter(feed_id=int(params["feed"]))
-    return _paginate(request, links.order_by("-created_at", "-id"), LinkSerializer)
+    return paginate(request, links.order_by("-created_at", "-id"), LinkSerializer)
 
 
-@extend_schema(parameters=[_id("link_id", "link")], responses={200: LinkSerializer, **_doc(400, 401, 403, 404)})
+@extend_schema(parameters=[id_param("link_id", "link")], responses={200: LinkSerializer, **errors(400, 401, 403, 404)})
 @api_view(["GET"])
 def link_detail(request, link_id):
     """A link's fetch: ``queued``, ``fetching``, ``done`` (with its article) or ``failed`` (with the reason)."""
     return Response(LinkSerializer(_get(Link.objects.all(), link_id, "link")).data)
 
 
-@extend_schema(request=None, parameters=[_id("link_id", "link")],
-               responses={200: LinkSerializer, **_doc(400, 401, 403, 404, 409)})
+@extend_schema(request=None, parameters=[id_param("link_id", "link")],
+               responses={200: LinkSerializer, **errors(400, 401, 403, 404, 409)})
 @api_view(["POST"])
 def link_retry(request, link_id):
     """Editors: fetch a failed link again (queued, attempts from zero, audited); 409 for a link that has not failed."""

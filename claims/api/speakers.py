@@ -8,6 +8,8 @@ from rest_framework.response import Response
 from claims import selectors
 from claims.models import Claim, Speaker
 
+from .common import paginate
+
 
 def _verdict_counts(speaker):
     return {v: getattr(speaker, f"n_{v}") for v in Claim.Verdict.values}
@@ -81,9 +83,7 @@ def _errors(*codes):
 @api_view(["GET"])
 def speaker_list(request):
     """Speakers by name, each with how many claims and how many per verdict."""
-    from .views import _paginate
-
-    return _paginate(request, selectors.speaker_list(user=request.user), SpeakerSerializer)
+    return paginate(request, selectors.speaker_list(user=request.user), SpeakerSerializer)
 
 
 @extend_schema(operation_id="speakers_retrieve",

@@ -5,7 +5,10 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from claims import claimreview, corrections, permissions, selectors
+from claims import claimreview, corrections, permissions
+from claims.access import claim_for
+
+from .common import valid
 
 
 class ReviewSummaryInSerializer(serializers.Serializer):
@@ -46,10 +49,7 @@ def _errors(*codes):
 @api_view(["POST"])
 def review_summary(request, claim_id):
     """Editors: ``{"summary": "..."}``, the short ``claimReviewed`` of the ClaimReview export (audited)."""
-    from .views import _valid
-
-    claim = selectors.claim_get(claim_id=claim_id, user=request.user)
-    permissions.check(request.user, permissions.SUMMARISE, claim)
-    data = _valid(ReviewSummaryInSerializer, request.data)
+    claim = claim_for(request.user, claim_id, permissions.SUMMARISE)
+    data = valid(ReviewSummaryInSerializer, request.data)
     claim = corrections.claim_set_review_summary(claim=claim, user=request.user, summary=data["summary"])
     return Response(_out(claim))
