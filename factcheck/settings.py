@@ -184,7 +184,7 @@ AXES_VERBOSE = False  # no banner on every manage.py command
 CLAIMDESK_CLIENT_IP_HEADER = os.environ.get("CLAIMDESK_CLIENT_IP_HEADER", "")
 AXES_CLIENT_IP_CALLABLE = "claims.api.auth.client_ip"
 
-# API tokens older than this are refused (claims.api.authentication); POST /api/auth/token/ again.
+# API tokens older than this are refused (claims.tokens, claims.api.permissions); POST /api/auth/token/ again.
 CLAIMDESK_TOKEN_TTL_HOURS = float(os.environ.get("CLAIMDESK_TOKEN_TTL_HOURS", 24 * 7))
 
 if PRODUCTION:
@@ -299,7 +299,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "claims.api.authentication.ExpiringTokenAuthentication",
+        "claims.api.permissions.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["claims.api.permissions.HasDeskRole"],

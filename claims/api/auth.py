@@ -1,5 +1,7 @@
 """Signing in to the API: a token for a username and password, revoking it, and what a sign-in
-that django-axes has locked out answers (on the admin login form as well)."""
+that django-axes has locked out answers (on the admin login form as well). The tokens themselves
+(lifetime, issue, revoke) are ``claims.tokens``; the authentication that refuses an expired one is
+``claims.api.permissions``, beside the desk-role check, as DRF's settings load both."""
 
 from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
@@ -8,14 +10,14 @@ from django.utils.html import format_html
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims import tokens
 from claims.errors import InvalidInput
 
-from .authentication import ExpiringTokenAuthentication, token_expires_at, token_is_expired
+from .permissions import ExpiringTokenAuthentication
 from .serializers import ErrorSerializer
 
 
@@ -104,17 +106,14 @@ class TokenView(APIView):
             raise InvalidInput("unable to sign in with that username and password")
         # As a session login would: last_login, and django-axes clears the failure count.
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)
-        token, _created = Token.objects.get_or_create(user=user)
-        if token_is_expired(token):
-            token.delete()
-            token = Token.objects.create(user=user)
-        return Response({"token": token.key, "expires": token_expires_at(token)})
+        token = tokens.token_issue(user=user)
+        return Response({"token": token.key, "expires": tokens.token_expires_at(token)})
 
     @extend_schema(request=None, responses={
         204: OpenApiResponse(description="revoked"),
         401: OpenApiResponse(ErrorSerializer, description="not signed in")})
     def delete(self, request):
-        Token.objects.filter(user=request.user).delete()
+        tokens.token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
