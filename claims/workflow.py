@@ -170,6 +170,16 @@ def claim_propose(*, claim: Claim, user, verdict: str, rationale: str, evidence=
     is verified, disputed or unattributed, with a rationale and at least one evidence link (the
     claim's own or given here), or, for unattributed only, an explicit "no evidence found".
     """
+    rationale, items = _proposal_input(verdict, rationale, evidence, no_evidence_found)
+    with transaction.atomic():
+        locked = _lock(claim)
+        permissions.check(user, permissions.PROPOSE, locked)  # who is assigned is read under the lock
+        _propose_locked(locked, user, verdict, rationale, items, no_evidence_found)
+    claim.refresh_from_db()
+    return claim
+
+
+def _proposal_input(verdict, rationale, evidence, no_evidence_found) -> tuple[str, list[dict]]:
     if verdict not in Claim.PROPOSABLE:
         raise InvalidInput(f"verdict must be one of {', '.join(Claim.PROPOSABLE)}, got {verdict!r}")
     rationale = (rationale or "").strip()
@@ -177,35 +187,33 @@ def claim_propose(*, claim: Claim, user, verdict: str, rationale: str, evidence=
         raise InvalidInput("a rationale is required")
     if no_evidence_found and verdict != Claim.Verdict.UNATTRIBUTED:
         raise InvalidInput("\"no evidence found\" is only possible with the verdict unattributed")
-    items = _clean_evidence(evidence)
-    permissions.check(user, permissions.PROPOSE, claim)
-    with transaction.atomic():
-        locked = _lock(claim)
-        permissions.check(user, permissions.PROPOSE, locked)
-        if locked.state != Claim.State.IN_REVIEW:
-            raise _state_error(locked, "propose a verdict")
-        if not items and not no_evidence_found and not locked.evidence.exists():
-            raise InvalidInput("at least one evidence link is required (or \"no evidence found\" for unattributed)")
-        for item in items:
-            ev = Evidence.objects.create(claim=locked, added_by=user, **item)
-            audit_record(actor=user, action="claim.evidence", obj=locked, changes={"evidence": [None, ev.url]})
-        before = {"state": locked.state, "proposed_verdict": locked.proposed_verdict,
-                  "proposed_rationale": locked.proposed_rationale, "no_evidence_found": locked.no_evidence_found,
-                  "proposed_by": _username(locked.proposed_by)}
-        locked.state = Claim.State.PROPOSED
-        locked.proposed_verdict = verdict
-        locked.proposed_rationale = rationale
-        locked.no_evidence_found = bool(no_evidence_found)
-        locked.proposed_by = user
-        locked.proposed_at = timezone.now()
-        locked.save()
-        audit_record(actor=user, action="claim.propose", obj=locked,
-                     changes=diff(before, {"state": locked.state, "proposed_verdict": verdict,
-                                           "proposed_rationale": rationale,
-                                           "no_evidence_found": locked.no_evidence_found,
-                                           "proposed_by": user.username}))
-    claim.refresh_from_db()
-    return claim
+    return rationale, _clean_evidence(evidence)
+
+
+def _propose_locked(locked: Claim, user, verdict, rationale, items, no_evidence_found) -> None:
+    """The proposal, on the claim's locked row, once the caller has checked ``permissions.PROPOSE`` on it."""
+    if locked.state != Claim.State.IN_REVIEW:
+        raise _state_error(locked, "propose a verdict")
+    if not items and not no_evidence_found and not locked.evidence.exists():
+        raise InvalidInput("at least one evidence link is required (or \"no evidence found\" for unattributed)")
+    for item in items:
+        ev = Evidence.objects.create(claim=locked, added_by=user, **item)
+        audit_record(actor=user, action="claim.evidence", obj=locked, changes={"evidence": [None, ev.url]})
+    before = {"state": locked.state, "proposed_verdict": locked.proposed_verdict,
+              "proposed_rationale": locked.proposed_rationale, "no_evidence_found": locked.no_evidence_found,
+              "proposed_by": _username(locked.proposed_by)}
+    locked.state = Claim.State.PROPOSED
+    locked.proposed_verdict = verdict
+    locked.proposed_rationale = rationale
+    locked.no_evidence_found = bool(no_evidence_found)
+    locked.proposed_by = user
+    locked.proposed_at = timezone.now()
+    locked.save()
+    audit_record(actor=user, action="claim.propose", obj=locked,
+                 changes=diff(before, {"state": locked.state, "proposed_verdict": verdict,
+                                       "proposed_rationale": rationale,
+                                       "no_evidence_found": locked.no_evidence_found,
+                                       "proposed_by": user.username}))
 
 
 def _second_review_checks(user, locked, doing):
@@ -340,19 +348,20 @@ def claim_accept_suggestion(*, claim: Claim, user) -> Claim:
     it: assigned to them and proposed in one transaction, each step audited."""
     if not claim.suggested_verdict or not claim.suggested_from_id:
         raise InvalidTransition(f"claim {claim.pk} has no carried-over verdict to accept")
-    permissions.check(user, permissions.PROPOSE, claim)
     source = claim.suggested_from
     evidence = [{"url": e.url, "title": e.title, "note": f"carried over from claim {source.pk}"}
                 for e in source.evidence.all()]
     rationale = f"Same claim as #{source.pk}, published as {source.verdict}: {source.verdict_note}".strip()
     with transaction.atomic():
-        locked = _lock(claim)  # whether it is still unassigned is read under the lock
+        locked = _lock(claim)  # whether it is still unassigned, and to whom, is read under the lock
+        permissions.check(user, permissions.PROPOSE, locked)
         if locked.state == Claim.State.UNREVIEWED and locked.assignee_id is None:
-            claim_assign(claim=locked, user=user, assignee=user, due=locked.due)
-        return claim_propose(
-            claim=claim, user=user, verdict=claim.suggested_verdict, rationale=rationale, evidence=evidence,
-            no_evidence_found=not evidence and claim.suggested_verdict == Claim.Verdict.UNATTRIBUTED,
-        )
+            claim_assign(claim=locked, user=user, assignee=user, due=locked.due)  # and re-reads ``locked``
+        no_evidence_found = not evidence and claim.suggested_verdict == Claim.Verdict.UNATTRIBUTED
+        rationale, items = _proposal_input(claim.suggested_verdict, rationale, evidence, no_evidence_found)
+        _propose_locked(locked, user, claim.suggested_verdict, rationale, items, no_evidence_found)
+    claim.refresh_from_db()
+    return claim
 
 
 def match_decide(*, match: ClaimMatch, user, decision: str) -> MatchDecision:
