@@ -187,7 +187,7 @@ class ArticleAdmin(DeskAccess, admin.ModelAdmin):
             messages.error(request, exc.message)
             raise
         obj.pk = result.article.pk
-        obj.__dict__.update({k: v for k, v in result.article.__dict__.items() if not k.startswith("_")})
+        obj.refresh_from_db()  # the article as stored (the earlier one for a duplicate), for the redirect
         if result.duplicate:
             messages.warning(request, f"This body was already ingested as article #{result.article.pk}: "
                                       "showing that article, nothing new was stored.")

@@ -78,7 +78,7 @@ class FeedAdmin(DeskAccess, admin.ModelAdmin):
         feed, created = sources.feed_add(url=form.cleaned_data["url"], title=form.cleaned_data.get("title", ""),
                                          user=request.user)
         obj.pk = feed.pk
-        obj.__dict__.update({k: v for k, v in feed.__dict__.items() if not k.startswith("_")})
+        obj.refresh_from_db()  # the feed as stored (an earlier one, if followed already), for the answer
         messages.info(request, "Feed added; its first poll is on its way." if created
                       else f"This feed is already followed (#{feed.pk}).")
 
@@ -171,7 +171,7 @@ class LinkAdmin(DeskAccess, admin.ModelAdmin):
             return
         added = sources.links_add(urls=form.cleaned_data["urls"], user=request.user)
         obj.pk = added.links[0].pk
-        obj.__dict__.update({k: v for k, v in added.links[0].__dict__.items() if not k.startswith("_")})
+        obj.refresh_from_db()  # the first link as stored, for the answer
         request._link_batch = added.batch
         messages.info(request, f"{added.new} link(s) queued for fetching"
                       + (f", {added.known} already known" if added.known else "") + ".")
