@@ -8,6 +8,7 @@ them after a database flush, and ``manage.py demo`` calls it too. A superuser co
 from __future__ import annotations
 
 from django.apps import apps as global_apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef
 
@@ -56,3 +57,18 @@ def user_role(user) -> str | None:
     role = next((r for r in ROLES if r in names), None)
     user._claimdesk_role = role
     return role
+
+
+def demo_user_ensure(*, username: str, role: str, password: str):
+    """A demo desk account (``manage.py demo``): created if missing, or reset.
+
+    Rules: the account is staff, signs in with ``password`` and holds ``role`` as its only group; a new
+    one gets the address ``<username>@example.org``. The groups must exist (``ensure_roles``). Safe to
+    run again: an existing account keeps its address and gets the new password and only that role."""
+    user, _created = get_user_model().objects.get_or_create(username=username,
+                                                            defaults={"email": f"{username}@example.org"})
+    user.is_staff = True
+    user.set_password(password)
+    user.save()
+    user.groups.set([Group.objects.get(name=role)])
+    return user

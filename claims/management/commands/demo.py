@@ -4,13 +4,11 @@ import os
 import secrets
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from claims import articles
 from claims.audit import audit_door
-from claims.roles import ensure_roles
+from claims.roles import demo_user_ensure, ensure_roles
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 ACCOUNTS = [("editor", "editor"), ("editor2", "editor"), ("reviewer", "reviewer"), ("viewer", "viewer")]
@@ -35,16 +33,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         ensure_roles()
-        User = get_user_model()
         password = opts["password"] or secrets.token_urlsafe(9)
-        users = {}
-        for username, role in ACCOUNTS:
-            user, _ = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.org"})
-            user.is_staff = True
-            user.set_password(password)
-            user.save()
-            user.groups.set([Group.objects.get(name=role)])
-            users[username] = user
+        users = {username: demo_user_ensure(username=username, role=role, password=password)
+                 for username, role in ACCOUNTS}
         with audit_door("command"):
             for path in sorted(DEMO_DIR.glob("*.txt")):
                 result = articles.article_ingest(
