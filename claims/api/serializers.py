@@ -2,6 +2,7 @@
 
 import functools
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from claims.models import Article, AuditRecord, Claim, ClaimMatch, Comment, Evidence, claim_is_overdue
@@ -80,8 +81,6 @@ class ClaimSerializer(serializers.ModelSerializer):
         same JSON as this serializer gives for the claims (``tests/test_api_rows.py`` compares the
         two), written straight from the rows, which is several times faster than a field object per
         cell on a page of 100 claims."""
-        from django.utils import timezone
-
         now = now or timezone.now()
         when = _DATETIME.to_representation
         out = []
