@@ -121,3 +121,42 @@ def tasks_here(monkeypatch, django_capture_on_commit_callbacks):
     monkeypatch.setitem(current_app.conf, "task_always_eager", True)
     monkeypatch.setitem(current_app.conf, "task_eager_propagates", True)
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+# --- a real browser (Debian's headless Chromium, driven by Playwright) ------------------------------
+
+FACTORY_PASSWORD = "pw-for-tests-1"  # tests/factories.py
+
+
+@pytest.fixture
+def browser(chromium_path, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # undone after the test
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def login(browser, live_server):
+    """``login(username)``: a page of a fresh browser context, signed in to the admin as that person."""
+    contexts = []
+
+    def _login(username, *, password=FACTORY_PASSWORD, width=1400, height=1000, timeout=15000):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(timeout)
+        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("input[type=submit]")
+        page.wait_for_selector("#site-name")
+        return page
+
+    yield _login
+    for context in contexts:
+        context.close()

@@ -17,36 +17,9 @@ PASSWORD = "demo-pass-123"
 
 
 @pytest.fixture
-def browser(chromium_path, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # undone after the test
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def login(browser, live_server):
-    contexts = []
-
-    def _login(username, password=PASSWORD):
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#site-name")
-        return page
-
-    yield _login
-    for context in contexts:
-        context.close()
+def login(login):
+    # the demo's accounts, with the password the demo was given
+    return lambda username, password=PASSWORD: login(username, password=password)
 
 
 def test_assign_propose_and_second_review_across_three_people(login, live_server, artifacts):

@@ -12,35 +12,8 @@ from .factories import ArticleFactory, ClaimFactory, EditorFactory, ReviewerFact
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("flushable_db")]
 
-PASSWORD = "pw-for-tests-1"  # tests/factories.py
 BODY = ("Harbour Bridge closed\n\nThe council closed the Harbour Bridge on Monday. Chief engineer Tomas Brandt "
         "said the repairs would cost 12 million euros. The council did not respond to questions.")
-
-
-@pytest.fixture
-def browser(chromium_path, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # undone after the test
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def login(browser, live_server):
-    def _login(username, width=1366, height=900):
-        page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-        page.set_default_timeout(15000)
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#site-name")
-        return page
-
-    return _login
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from .webserver import LocalServer, article_html, rss
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("flushable_db")]
 
-PASSWORD = "pw-for-tests-1"  # tests/factories.py
 SENTENCES = ["Chief engineer Tomas Brandt said the repairs would cost 12 million euros.",
              "The mayor said the bridge would reopen in the spring.",
              "The council said 3,000 people crossed the bridge every day before it closed."]
@@ -28,29 +27,9 @@ BODY = "Harbour Bridge closed\n\n" + " ".join(SENTENCES)
 
 
 @pytest.fixture
-def browser(chromium_path, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # undone after the test
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def login(browser, live_server):
-    def _login(username):
-        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        page.set_default_timeout(30000)  # merging and splitting redo the matching (models load once)
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#site-name")
-        return page
-
-    return _login
+def login(login):
+    # merging and splitting redo the matching here (the models load once): a longer wait
+    return lambda username: login(username, timeout=30000)
 
 
 @pytest.fixture

@@ -57,24 +57,11 @@ def planted(settings):
 
 
 @pytest.fixture
-def page(chromium_path, monkeypatch, live_server):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # undone after the test
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.dialogs = []
-        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.fill("#id_username", "inj-editor")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#site-name")
-        yield page
-        browser.close()
+def page(login):
+    page = login("inj-editor", password=PASSWORD)
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    return page
 
 
 def visit(page, url, *texts):

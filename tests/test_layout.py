@@ -188,7 +188,7 @@ def test_nothing_below_the_top_floor_imports_the_tasks():
 
 
 def _door_paths():
-    for name, path in _house():
+    for _name, path in _house():
         rel = path.relative_to(ROOT).as_posix()
         if any(rel == door or rel.startswith(door) for door in DOORS):
             yield rel, path
