@@ -68,7 +68,7 @@ def processing_sweep(*, now=None, send=None, reason: str = "") -> SweepResult:
     send = send or sender.article_queue
     now = now or timezone.now()
     result = SweepResult()
-    # No expiry at all: left by a release before leases (or a crash between the two updates).
+    # Lapsed leases: expired, none at all (a crash between two updates), or a gone process's.
     result.returned, result.failed, attempts = ARTICLES.expire(now, batch=SWEEP_BATCH)
     backoff = {pk: backoff_seconds(n + 1) for pk, n in attempts.items()}
     waiting = Article.objects.filter(status__in=list(ARTICLES.working_for))
