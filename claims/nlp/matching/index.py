@@ -18,7 +18,7 @@ from .ann import DenseIndex, LexicalIndex, VectorStore
 from .features import COLUMN, FEATURES, NO_DATE, clean_claim_text, content_tokens, ordinal_day, semantic_scale
 from .graph import DELETED, MAX_DELETED_SHARE, aligned, graph_lock, read_saved_graph
 from .records import ClaimRecord, Match
-from .rules import RELATED_THRESHOLD, classify, pair_probabilities
+from .rules import NUMBERS_COVER, RELATED_THRESHOLD, classify, pair_probabilities
 from .scorer import load_scorer, scorer_probability
 
 # Candidates taken from each ranking before scoring.
@@ -29,6 +29,14 @@ CANDIDATES = 30
 # stored claims (bench/match.py) p50 86 ms against 118 with three; on MRPC dev the partner was the
 # best-ranked candidate every time, and the seed articles' matches are the same.
 PAIR_JUDGED = 2
+# ... and only where its answer can still change the decision. Below the scorer's NUMBERS_COVER (0.50)
+# a candidate is ``related`` unless the cross-encoder calls it near-same, and there it seldom does:
+# of the 176 candidates it read below 0.50 on MRPC's fit split, 10 reached P(same) 0.50 (5 of them
+# true pairs called ``same``), all at a MiniLM cosine under 0.60; none below 0.50 reached 0.70. So a
+# candidate below both bars is decided without it, exactly as when it says "not the same" (P(same)
+# 0). On MRPC dev that skips 11 of 653 readings and changes no true pair (docs/quality.md).
+PAIR_MIN_COVER = NUMBERS_COVER
+PAIR_MIN_COSINE = 0.70
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +79,9 @@ class MatchIndex:
         self._per_article: Counter = Counter()
         self.max_id = 0
         self.saved_rows = 0  # rows covered by the graph last saved or restored
+        self.pair_gate = True  # False: the cross-encoder reads every suggested best candidate (benches)
+        # Candidates read by the cross-encoder, and those the gate decided without it (for the benches).
+        self.pair_counts: Counter = Counter()
 
     def __len__(self):
         return len(self._texts)
@@ -352,7 +363,8 @@ class MatchIndex:
         Candidates are ordered by the ranking model. The scorer's pair model (does the stored claim
         cover the new one?) suggests a candidate at ``RELATED_THRESHOLD``; the cross-encoder
         (``claims.nlp.matching.pairs``, both claims read together) gives the ``PAIR_JUDGED`` best
-        suggested ones their probability of saying the same thing, which decides ``same``. A match's
+        suggested ones their probability of saying the same thing, which decides ``same``, unless
+        :func:`pair_can_matter` says its answer cannot change the kind (P(same) is then 0). A match's
         ``score`` is the higher of the two probabilities.
         """
         cand, rank_score = self._scored(query, exclude_article=exclude_article, dense_rows=_dense_rows)
@@ -361,10 +373,14 @@ class MatchIndex:
         scorer = load_scorer()
         cover = scorer_probability(cand.features, scorer["pair"]) if "pair" in scorer else rank_score
         order = np.lexsort((self._ids[cand.rows], -rank_score))
-        judged = [i for i in order[:PAIR_JUDGED] if cover[i] >= RELATED_THRESHOLD]
+        col = COLUMN
+        best = [i for i in order[:PAIR_JUDGED] if cover[i] >= RELATED_THRESHOLD]
+        judged = [i for i in best if not self.pair_gate
+                  or pair_can_matter(float(cover[i]), float(cand.features[i, col["mini"]]))]
+        self.pair_counts["judged"] += len(judged)
+        self.pair_counts["gated"] += len(best) - len(judged)
         same_prob = dict(zip(judged, pair_probabilities(
             [(query.text, self._texts[int(cand.rows[i])]) for i in judged])))
-        col = COLUMN
         results = []
         for rank, i in enumerate(order):
             s, p = float(cover[i]), float(same_prob.get(i, 0.0))
@@ -399,6 +415,12 @@ class MatchIndex:
         ids = self._ids[cand.rows]
         order = np.lexsort((-ids, -score))[:k]
         return [(int(ids[i]), float(score[i])) for i in order]
+
+
+def pair_can_matter(cover: float, cosine: float) -> bool:
+    """Whether the cross-encoder should read a suggested candidate: the scorer's P(covers) at
+    ``PAIR_MIN_COVER`` or the MiniLM cosine at ``PAIR_MIN_COSINE``."""
+    return cover >= PAIR_MIN_COVER or cosine >= PAIR_MIN_COSINE
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
