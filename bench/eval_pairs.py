@@ -25,7 +25,9 @@ needed), so a fresh clone runs with only its arguments.
 Each other system is one ``decide(pairs) -> bool array`` made by a factory in ``SYSTEMS``: to measure the
 product's full matching decision, add a factory there and pass its name to ``--system``. Prints
 precision, recall, F1, accuracy and ms per pair (pairs scored in batches of ``--batch``, 5 by default,
-as for the few best candidates of a new claim); the last line is ``F1 <f1> precision <p> recall <r>``
+as for the few best candidates of a new claim), and for the product how many of the suggested best
+candidates the pair model read (the rest its gate decided without it; ``--no-gate`` reads them all,
+as before the gate); the last line is ``F1 <f1> precision <p> recall <r>``
 for the last system run.
 """
 
@@ -130,8 +132,9 @@ def claim_records(texts: list[str], first_id: int) -> list:
             for i, (t, v, doc) in enumerate(zip(texts, match_vectors(texts), docs))]
 
 
-def product_run(args, pairs: Pairs) -> tuple[np.ndarray, np.ndarray, float]:
-    """(predicted same, suggested at all, ms of search per new claim) from the product's matching."""
+def product_run(args, pairs: Pairs) -> tuple[np.ndarray, np.ndarray, float, str]:
+    """(predicted same, suggested at all, ms of search per new claim, what the pair model read) from
+    the product's matching."""
     from claims.nlp.matching.index import MatchIndex
     from claims.nlp.matching.rules import SAME, same_threshold
 
@@ -140,11 +143,13 @@ def product_run(args, pairs: Pairs) -> tuple[np.ndarray, np.ndarray, float]:
     stored = claim_records([b for _, b in pairs], 1)
     new = claim_records([a for a, _ in pairs], n + 1)
     index = MatchIndex()
+    index.pair_gate = not args.no_gate
     index.add(stored)
     print(f"product: {n} stored claims indexed, {n} new claims ({(time.perf_counter() - start):.1f} s for vectors, "
           f"spaCy and index); same at P(same) >= {same_threshold():.4f}")
     index.search(new[0], exclude_article=new[0].article_id)  # warm up (loads the scorer and the pair model)
     same, suggested = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    index.pair_counts.clear()
     start = time.perf_counter()
     for i, rec in enumerate(new):
         partner = stored[i].id
@@ -152,7 +157,11 @@ def product_run(args, pairs: Pairs) -> tuple[np.ndarray, np.ndarray, float]:
             if m.claim_id == partner:
                 suggested[i] = True
                 same[i] = m.kind == SAME
-    return same, suggested, (time.perf_counter() - start) * 1000 / n
+    ms = (time.perf_counter() - start) * 1000 / n
+    read, gated = index.pair_counts["judged"], index.pair_counts["gated"]
+    share = read / (read + gated) if read + gated else 0.0
+    return same, suggested, ms, (f"; pair model read {read} of {read + gated} suggested best candidates "
+                                 f"({share:.4f}; gate {'off' if args.no_gate else 'on'})")
 
 
 SYSTEMS: dict[str, Callable[[argparse.Namespace], Decide]] = {"cosine": cosine_system, "pair": pair_system}
@@ -179,6 +188,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fit", type=Path, default=split_paths()[0],
                     help="pairs the cosine threshold is tuned on (never the evaluated ones); the MRPC split's "
                          "fit part by default, made when missing")
+    ap.add_argument("--no-gate", action="store_true", help="product: the pair model reads every suggested best "
+                    "candidate, as before its gate (MatchIndex.pair_gate)")
     ap.add_argument("--batch", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
@@ -188,9 +199,9 @@ def main(argv=None) -> int:
     m = None
     for name in names:
         if name in RUNS:
-            same, suggested, ms = RUNS[name](args, pairs)
+            same, suggested, ms, read = RUNS[name](args, pairs)
             m = metrics(labels, same)
-            extra = f" suggested {suggested[labels == 1].mean():.4f} of true pairs"
+            extra = f" suggested {suggested[labels == 1].mean():.4f} of true pairs{read}"
             unit = "ms/new claim (search among all stored)"
         else:
             decide = SYSTEMS[name](args)
