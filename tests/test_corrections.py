@@ -385,3 +385,11 @@ def test_api_reopens_a_published_claim_with_a_reason_and_refuses_without_one():
     assert response.status_code == 200 and response.json()["state"] == "unreviewed"
     assert AuditRecord.objects.get(action="claim.reopen").changes["reason"] == [None, "New figures"]
     assert api.post(f"/api/claims/{claim.pk}/reopen/", {"reason": "Again"}, format="json").status_code == 409
+
+
+def test_the_rematch_task_of_a_claim_gone_meanwhile_does_nothing(claim):
+    from claims.tasks import rematch_claim
+
+    gone = claim.pk
+    Claim.objects.filter(pk=gone).delete()
+    assert rematch_claim(gone, True) == 0

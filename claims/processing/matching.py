@@ -130,9 +130,12 @@ def claim_rematch(*, claim_id: int, reembed: bool = False) -> int:
 
     ``reembed``: its text changed, so its vectors are computed again first. The in-process index is
     dropped (it holds the claim as it was) and reloads on the search. A claim marked "not a claim"
-    keeps no matches, either way. Returns the number of matches written.
+    keeps no matches, either way; a claim gone by the time the task runs has none to redo. Returns the
+    number of matches written.
     """
-    claim = Claim.objects.only("pk", "text", "article_id", "not_a_claim").get(pk=claim_id)
+    claim = Claim.objects.only("pk", "text", "article_id", "not_a_claim").filter(pk=claim_id).first()
+    if claim is None:  # merged away or re-extracted before the task ran: nothing left to match
+        return 0
     if reembed:
         Claim.objects.filter(pk=claim_id).update(embedding=encode_embedding(embed_texts([claim.text])[0]),
                                                  match_embedding=encode_embedding(match_vectors([claim.text])[0]))
