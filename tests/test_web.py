@@ -191,3 +191,48 @@ def test_eval_html_prints_the_table_and_f1_on_benchmark_pages(tmp_path, capsys):
     assert lines[-1].startswith("F1 ") and 0.4 < float(lines[-1].split()[1]) < 0.6  # one page right, one wrong
     assert any(line.startswith("| whole page") for line in lines)
     assert "Harbour Bridge" in __import__("json").loads(out.read_text())["p1"]["articleBody"]
+
+
+def test_eval_html_cv_prints_every_setting_and_a_verdict(tmp_path, capsys):
+    from bench import eval_html
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    truth = {}
+    for n in range(1, 6):
+        (pages / f"p{n}.html.gz").write_bytes(gzip.compress(article_html(n).encode()))
+        truth[f"p{n}"] = {"articleBody": extract_page(article_html(n)).body}
+    (tmp_path / "truth.json").write_text(__import__("json").dumps(truth))
+    assert eval_html.main(["--pages", str(pages), "--truth", str(tmp_path / "truth.json"), "--cv", "2",
+                           "--boot", "50"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    from claims.nlp.html import SETTINGS
+
+    assert all(any(line.startswith(f"| {name} ") for line in lines) for name in SETTINGS)
+    assert lines[-1].split(": ", 1)[1] in SETTINGS
+
+
+def test_the_cv_verdict_keeps_the_defaults_unless_a_setting_beats_them_beyond_noise():
+    import numpy as np
+
+    from bench.eval_html import verdict
+
+    rng = np.random.default_rng(1)
+    n = 60
+    folds = np.arange(n) % 3
+    base = np.column_stack([rng.uniform(0.85, 0.95, n), rng.uniform(0.9, 1.0, n)])
+    noise = np.clip(base + rng.normal(0, 0.02, base.shape), 0, 1)
+    better = np.clip(base + 0.04, 0, 1)  # every page better: beyond noise
+    assert verdict({"defaults": base, "noise": noise}, folds, 3, boot=300)[0] == "defaults"  # within noise
+    choice, figures = verdict({"defaults": base, "noise": noise, "better": better}, folds, 3, boot=300)
+    assert choice == "better" and figures["intervals"]["better"][0] > 0
+    worse = np.clip(base - 0.04, 0, 1)
+    assert verdict({"defaults": base, "worse": worse}, folds, 3, boot=300)[0] == "defaults"
+
+
+def test_the_product_extracts_with_the_setting_the_benchmark_chose():
+    from claims.nlp import html as nlp_html
+
+    assert nlp_html.EXTRACTION in nlp_html.SETTINGS
+    assert nlp_html.SETTINGS["defaults"] == {}  # the baseline is the library's own
+    assert extract_page(article_html(1), setting="defaults").body  # every named setting runs
