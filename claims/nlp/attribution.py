@@ -60,7 +60,7 @@ def _subject(verb, seen=0, quoted=None):
 _CUE_FUNCTION_DEPS = {"aux", "auxpass", "prep", "prt", "advmod", "neg", "pcomp", "agent", "mark"}
 
 
-def _source_head(cue, quoted=None):
+def source_head(cue, quoted=None):
     """(token, how) heading the source of a cue token; (None, "") when the parse shows none."""
     doc = cue.doc
     if cue.lower_ == "according" and cue.i + 1 < len(doc) and doc[cue.i + 1].lower_ == "to":
@@ -122,7 +122,7 @@ def is_cue(tok, probs) -> bool:
     return probs[tok.i] >= CUE_THRESHOLD or lexicon_cue(tok)
 
 
-def _aside(cue, probs) -> bool:
+def is_aside(cue, probs) -> bool:
     """Whether a cue only describes a person the sentence is about instead of saying who asserts:
     a relative clause on someone a thing happens to or for ("a major event for Mr Putin, who
     portrays ...") under a main clause that is no cue; an act someone was filmed or heard doing
@@ -149,6 +149,36 @@ def _aside(cue, probs) -> bool:
             if tok.lemma_.lower() in _PERCEIVED and any(c.dep_ in ("auxpass", "nsubjpass") for c in tok.children):
                 return True
     return False
+
+
+def _as_reference(cue, quoted) -> int | None:
+    """Where the "as" of an "as X said" clause is ("20 million euros, not 12 million as the
+    council's engineer said"), if the cue sits in one: a side reference to someone's words. "even as
+    he says" is a time, not a reference."""
+    verb = cue
+    steps = 0
+    while verb.dep_ in _CUE_FUNCTION_DEPS and verb.head.i != verb.i and steps < 3:
+        verb = verb.head
+        steps += 1
+    if verb.pos_ not in ("VERB", "AUX"):
+        return None
+    doc = verb.doc
+    at = next((c.i for c in verb.children if c.dep_ == "mark" and c.lower_ == "as"), None)
+    if at is None:
+        subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and not quoted[c.i]), None)
+        if subj is None or subj.left_edge.i == 0 or doc[subj.left_edge.i - 1].lower_ != "as":
+            return None
+        at = subj.left_edge.i - 1
+    if quoted[at] or (at > 0 and doc[at - 1].lower_ == "even"):
+        return None
+    return at
+
+
+def _yields(cue, ranked, quoted) -> bool:
+    """Whether a cue is an "as X said" reference that follows a speech verb of the sentence's own:
+    who asserts is who says it ("Leclerc said ... as the engineer said"), not who is cited."""
+    at = _as_reference(cue, quoted)
+    return at is not None and any(lexicon_cue(other) and other.i < at for _, other, _ in ranked)
 
 
 def _dash_speaker(unit, ctx: Context) -> Speaker | None:
@@ -178,7 +208,7 @@ def source_candidates(unit, quoted, probs, skip_before: int = 0) -> list[tuple]:
     for tok in unit:
         if quoted[tok.i] or (probs[tok.i] < CANDIDATE_MIN and not lexicon_cue(tok)):
             continue
-        head, how = _source_head(tok, quoted)
+        head, how = source_head(tok, quoted)
         if head is not None and (head.idx < skip_before or quoted[head.i] or not unit.start <= head.i < unit.end):
             head = None
         if head is None:
@@ -248,12 +278,15 @@ def attribute(unit, quoted, probs, ctx: Context, prev_direct: Speaker | None, sk
     if dashed is not None:
         return DIRECT, dashed
 
-    attributed = any(not quoted[t.i] and is_cue(t, probs) and not _aside(t, probs) for t in unit)
+    attributed = any(not quoted[t.i] and is_cue(t, probs) and not is_aside(t, probs) for t in unit)
     if attributed:
-        for _, cue, head in _rank_sources(unit, quoted, probs, skip_before):
+        ranked = _rank_sources(unit, quoted, probs, skip_before)
+        yields = [_yields(r[1], ranked, quoted) for r in ranked]
+        # stable: an "as X said" reference goes after the sentence's own cues, the rest as ranked
+        for (_, cue, head), _ in sorted(zip(ranked, yields), key=lambda pair: pair[1]):
             # who asserts is the source of a cue, not of a word that merely might be one, and not
             # someone a side clause describes
-            if not is_cue(cue, probs) or _aside(cue, probs):
+            if not is_cue(cue, probs) or is_aside(cue, probs):
                 continue
             passive_hearsay = (
                 head.dep_ == "nsubjpass"

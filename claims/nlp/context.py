@@ -48,11 +48,14 @@ class Context:
                 if tok.pos_ != "PRON":
                     self.groups.append(Speaker(clean_name(noun_phrase(tok).text) or tok.text, ORGANISATION))
         for ent in span.ents:
-            if ent.label_ == "ORG":
+            # "Councillor Marta Leclerc" that NER took for an organisation is a person, for a later
+            # "Leclerc"; a given name and a surname after the title, so "General Assembly" is not
+            titled = ent.label_ == "ORG" and had_title(ent.text) and len(clean_name(ent.text).split()) >= 2
+            if ent.label_ == "ORG" and not titled:
                 name = clean_name(ent.text)
                 if name and self.full_name(name) == name:
                     self.orgs.append(name)
-            if ent.label_ == "PERSON":
+            if ent.label_ == "PERSON" or titled:
                 name = clean_name(ent.text)
                 if name:
                     full = self.full_name(name)

@@ -143,6 +143,59 @@ def _placed(head) -> bool:
     return False
 
 
+_AGENTIVE = ("er", "or", "ist", "ian", "ant", "ent")
+
+
+def _apposed_name(head, unit, quoted):
+    """(head token, name span) of a name in apposition to a described source: the parse's
+    apposition ("the council's engineer, Marta Leclerc, said"), or, where the parse lost it, a
+    run of proper nouns between commas right after the description ("According to the council's
+    engineer, Marta Leclerc, the ...")."""
+    for child in head.children:
+        if child.dep_ == "appos" and (child.ent_type_ == "PERSON" or child.pos_ == "PROPN") and not quoted[child.i]:
+            return child, noun_phrase(child)
+    doc = head.doc
+    comma = head.i + 1
+    if comma >= unit.end or doc[comma].text != "," or head.right_edge.i > head.i:
+        return None
+    end = comma + 1
+    while end < unit.end and (doc[end].pos_ == "PROPN" or (doc[end].text in "-'’." and end > comma + 1)):
+        end += 1
+    if end == comma + 1 or end >= unit.end or doc[end].text != "," or quoted[comma + 1]:
+        return None
+    while doc[end - 1].pos_ != "PROPN":
+        end -= 1
+    return doc[end - 1], doc[comma + 1 : end]
+
+
+def _proper_name(phrase) -> str:
+    """The name a phrase in apposition spells: from its first proper noun, up to a parenthesis
+    ("state Del. Marcia Price (D-Newport News)" → "Marcia Price"), without a title."""
+    toks = list(phrase)
+    while toks and toks[0].pos_ != "PROPN":
+        toks = toks[1:]
+    cut = next((k for k, t in enumerate(toks) if t.text == "("), len(toks))
+    toks = toks[:cut]
+    if not toks:
+        return ""
+    return clean_name(phrase.doc[toks[0].i : toks[-1].i + 1].text)
+
+
+def _personal(description, phrase) -> bool:
+    """Whether a name in apposition to ``description`` names a person though NER may call it an
+    organisation: NER says so, or a title or a name known before, or the description is a person's
+    role ("chief", "engineer", "treasurer") and the name reads as a personal one (no article, no
+    organisation word, no place)."""
+    if any(t.ent_type_ == "PERSON" for t in phrase) or had_title(phrase.text):
+        return True
+    if any(t.ent_type_ in ("GPE", "NORP", "LOC", "FAC") or t.lower_ in _ORG_NOUNS or t.dep_ == "det" for t in phrase):
+        return False
+    lemma = description.lemma_.lower()
+    if lemma in _ORG_NOUNS or description.tag_ in ("NNS", "NNPS"):
+        return False
+    return lemma in _PERSON_ROLES or (len(lemma) > 4 and lemma.endswith(_AGENTIVE))
+
+
 def speaker_from_head(head, ctx: Context, unit, quoted, nested: bool = False) -> tuple[Speaker | None, bool]:
     """(speaker, anonymous?) for the token heading the source of a cue."""
     head = _outside_parentheses(head)
@@ -185,9 +238,14 @@ def speaker_from_head(head, ctx: Context, unit, quoted, nested: bool = False) ->
 
     if head.pos_ == "NOUN" and not nested:
         # "another critic, Laurence H. Tribe,": the name in apposition is who speaks
-        for child in head.children:
-            if child.dep_ == "appos" and (child.ent_type_ == "PERSON" or child.pos_ == "PROPN"):
-                return speaker_from_head(child, ctx, unit, quoted, nested=True)
+        named = _apposed_name(head, unit, quoted)
+        if named is not None:
+            name_head, phrase = named
+            if entity_of(name_head) is None or entity_of(name_head).label_ != "PERSON":
+                name = _proper_name(phrase)
+                if name and _personal(head, phrase):
+                    return Speaker(_with_conjuncts(name_head, ctx.full_name(name), ctx), PERSON), False
+            return speaker_from_head(name_head, ctx, unit, quoted, nested=True)
 
     phrase = noun_phrase(head)
     subtree_text = head.doc[head.left_edge.i : head.right_edge.i + 1].text
