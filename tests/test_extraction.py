@@ -149,7 +149,10 @@ def test_quantities_count_what_they_measure(seed_claims):
     claim = _claim_containing(seed_claims[0], "more than 1,100 deaths")
     units = {(q["value"], q["unit"]) for q in claim.quantities}
     assert (1100.0, "death") in units
-    assert (220.0, "soldier") in units
+    # "..., while Russia's ministry of defence claimed it had killed 220 ...": that source's own claim
+    other = _claim_containing(seed_claims[0], "killed 220")
+    assert (220.0, "soldier") in {(q["value"], q["unit"]) for q in other.quantities}
+    assert claim.speaker == "Volodymyr Zelensky" and other.speaker == "Russia’s ministry of defence"
 
 
 def test_checkworthiness_ranks_numbers_above_questions():

@@ -9,7 +9,8 @@ The pipeline:
    captions, share buttons, editor's notes);
 2. units (``quotes``): spaCy splits each body paragraph into sentences; sentences that share a
    quotation are merged so that a quote over several sentences stays one claim, a sentence holding
-   two coordinated assertions with their own attribution is cut in two, a dateline is cut off;
+   two coordinated assertions with their own attribution is cut in two, and so is one reporting two
+   sources' statements (``statements``: "X claimed A, while Y said B"), a dateline is cut off;
 3. attribution: a learned cue model (``cues``: logistic regression over a token's lemma and syntax,
    trained on PolNeAR, ``claims/data/attribution_cues.json``) finds the cues ("said", "according
    to", "wants", "polls show"); a learned source model (``attribution``,
@@ -35,6 +36,7 @@ from .cues import cue_scores
 from .loaders import get_nlp
 from .quantities import extract_quantities
 from .quotes import quote_regions, sentence_units, split_unit
+from .statements import split_statements
 from .types import ANONYMOUS_KIND, DIRECT, NONE, Block, ExtractedClaim, Extraction
 
 
@@ -71,11 +73,12 @@ def analyse_paragraph(doc) -> Paragraph:
     skip = dateline.end() if dateline else 0
     units = []
     for unit in sentence_units(doc, regions):
-        for part in split_unit(unit, quoted, probs):
-            if part.start_char < skip:
-                part = _trim_front(part, skip)
-            if part is not None:
-                units.append(part)
+        for clause in split_unit(unit, quoted, probs):
+            for part in split_statements(clause, quoted, probs):
+                if part.start_char < skip:
+                    part = _trim_front(part, skip)
+                if part is not None:
+                    units.append(part)
     return Paragraph(doc, quoted, probs, skip, units)
 
 
