@@ -76,3 +76,32 @@ def test_scoring_costs_well_under_a_millisecond_per_claim():
     for _ in range(200):
         score_checkworthiness(span, quantities=quantities, embedding=embedding)
     assert (time.perf_counter() - start) / 200 < 0.002  # lenient for busy CI machines; ~0.1 ms here
+
+
+NON_ANSWERS = [
+    "The harbour authority did not comment on the figures.",
+    "A spokeswoman for the ferry company declined to comment.",
+    "The transport ministry did not immediately respond to a request for comment.",
+    "The contractor could not be reached for comment on Friday.",
+    "The mayor's office has not replied to emails from the Gazette.",
+]
+NOT_NON_ANSWERS = [
+    "The fire service did not respond to the first alarm for forty minutes.",  # an accusation: checkable
+    "The council refused to publish the inspection report.",
+    "Ticket prices did not rise last year, the operator said.",
+    "The engineer said the council did not respond to the warnings in 2021.",
+]
+
+
+@pytest.mark.parametrize("text", NON_ANSWERS)
+def test_a_non_answer_is_never_worth_checking_and_says_why(text):
+    score, reasons = _score(text)
+    assert score <= 0.05 and any("non-answer" in r for r in reasons)
+
+
+@pytest.mark.parametrize("text", NOT_NON_ANSWERS)
+def test_a_failure_to_act_or_a_refusal_to_do_something_else_is_not_a_non_answer(text):
+    from claims.nlp.checkworthiness import non_answer
+
+    assert not non_answer(get_nlp()(text)[:])
+    assert not any("non-answer" in r for r in _score(text)[1])

@@ -9,7 +9,9 @@ inputs, all of them already at hand when a claim is scored:
 - a few linguistic signals read from the spaCy parse (numbers, comparisons, causal links, named
   entities, predictions, questions, opinion words, length...).
 
-The signals that fire are also the reasons shown to the reviewer. The weights are plain numpy
+The signals that fire are also the reasons shown to the reviewer. One rule sits on top: a
+non-answer ("did not comment", "declined to comment", ``non_answer``) scores at most
+``NON_ANSWER_CAP``, whatever the model says. The weights are plain numpy
 arrays in ``claims/data/checkworthiness.npz`` (no pickle), loaded once per process on first use.
 A second, smaller head without the embedding scores claims whose embedding is not known.
 
@@ -242,6 +244,37 @@ def get_model() -> CheckworthinessModel:
     return _model
 
 
+# A non-answer ("X did not comment", "declined to comment", "did not immediately respond to a request
+# for comment", "could not be reached"): news reports someone saying nothing, which no fact-checker can
+# check. The model, fitted on debate sentences where nobody says that, scored them 0.95.
+NON_ANSWER_CAP = 0.05
+_ANSWER_VERBS = {"comment", "respond", "reply", "answer"}
+_REFUSE_VERBS = {"decline", "refuse"}
+# what a non-answer is not answering: a request, a question, a message (not "the crisis", "the attack")
+_ASKED = {"request", "question", "inquiry", "enquiry", "query", "email", "call", "message", "comment", "phone",
+          "report", "allegation", "claim", "accusation", "matter"}
+
+
+def non_answer(span) -> bool:
+    """Whether the claim's main clause is someone not answering: a negated "comment", "respond",
+    "reply" or "answer" (respond, reply and answer only to a request, a question, a message, or to
+    nothing), "declined/refused to comment", or "could not be reached (for comment)"."""
+    root = span.root
+    lemma = root.lemma_.lower()
+    negated = any(c.dep_ == "neg" for c in root.children)
+    if lemma in _REFUSE_VERBS:
+        return any(c.dep_ == "xcomp" and c.lemma_.lower() in _ANSWER_VERBS for c in root.children)
+    if lemma == "reach" and negated and any(c.dep_ in ("auxpass", "nsubjpass") for c in root.children):
+        return True
+    if lemma not in _ANSWER_VERBS or not negated:
+        return False
+    if lemma == "comment":
+        return True
+    objects = [t for c in root.children if c.dep_ in ("prep", "dobj") for t in c.subtree
+               if t.dep_ in ("pobj", "dobj") and t.pos_ in ("NOUN", "PROPN")]
+    return not objects or any(t.lemma_.lower() in _ASKED for t in objects)
+
+
 def score_checkworthiness(span, *, quantities=(), attributed=False, embedding=None, model=None) -> tuple[float, list[str]]:
     """Score one claim (a spaCy span; ``embedding`` is its L2-normalised e5 embedding when known).
 
@@ -252,4 +285,7 @@ def score_checkworthiness(span, *, quantities=(), attributed=False, embedding=No
     features, reasons = claim_signals(span, quantities=quantities, attributed=attributed)
     model = model or get_model()
     score = model.score(features, claim_terms(span), embedding)
+    if non_answer(span):
+        score = min(score, NON_ANSWER_CAP)
+        reasons = [*reasons, "a non-answer: nobody asserts anything to check (lowered)"]
     return round(score, 4), reasons
