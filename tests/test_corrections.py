@@ -96,12 +96,16 @@ def test_unchanged_correction_writes_nothing(claim):
     assert not AuditRecord.objects.exists()
 
 
+def _seeds_matched(seeds) -> ClaimMatch:
+    """Both seed articles ingested and processed here, in order; a match of the second to the first."""
+    for body in seeds[:2]:
+        second = articles.article_ingest(body=body, queue=False).article
+        articles.article_process_sync(article_id=second.pk)
+    return ClaimMatch.objects.filter(claim__article=second).select_related("claim").first()
+
+
 def test_matching_is_redone_for_a_corrected_span(seeds, tasks_here):
-    first = articles.article_ingest(body=seeds[0], queue=False).article
-    articles.article_process_sync(article_id=first.pk)
-    second = articles.article_ingest(body=seeds[1], queue=False).article
-    articles.article_process_sync(article_id=second.pk)
-    matched = ClaimMatch.objects.filter(claim__article=second).select_related("claim").first()
+    matched = _seeds_matched(seeds)
     claim = matched.claim
     start, end = claim.start, claim.end
     # Cut the claim down to its first word: nothing matches a single word.
@@ -256,11 +260,7 @@ def test_merge_needs_the_correct_permission_on_every_claim():
 
 
 def test_split_then_merge_redoes_matching_for_every_claim_touched(seeds, tasks_here):
-    first = articles.article_ingest(body=seeds[0], queue=False).article
-    articles.article_process_sync(article_id=first.pk)
-    second = articles.article_ingest(body=seeds[1], queue=False).article
-    articles.article_process_sync(article_id=second.pk)
-    claim = ClaimMatch.objects.filter(claim__article=second).select_related("claim").first().claim
+    claim = _seeds_matched(seeds).claim
     text = claim.text
     at = corrections.split_offset(claim.article.body[claim.start:claim.end], words=1)
     with tasks_here():
@@ -275,11 +275,7 @@ def test_split_then_merge_redoes_matching_for_every_claim_touched(seeds, tasks_h
 
 def test_a_correction_queues_its_rematch_by_name_and_runs_it_here_when_the_broker_is_down(seeds, monkeypatch,
                                                                                           django_capture_on_commit_callbacks):
-    first = articles.article_ingest(body=seeds[0], queue=False).article
-    articles.article_process_sync(article_id=first.pk)
-    second = articles.article_ingest(body=seeds[1], queue=False).article
-    articles.article_process_sync(article_id=second.pk)
-    matched = ClaimMatch.objects.filter(claim__article=second).select_related("claim").first()
+    matched = _seeds_matched(seeds)
     claim = matched.claim
     word_end = claim.start + len(claim.text.split()[0])
     sent = []
