@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
-
 from .. import selectors
 from ..audit import audit_record
 from ..models import Article, Claim
@@ -31,30 +29,22 @@ def article_extract(*, article_id, owner: str | None = None) -> bool:
     that writes the claims, so a stage is never done twice. A failure marks the article ``failed``
     with the reason and writes nothing half-way.
     """
-    owner = owner or leases.new_owner()
-    if not ARTICLES.take(article_id, waiting=Article.Status.QUEUED, owner=owner):
-        return False
-    working = Article.Status.EXTRACTING
-    try:
-        with ARTICLES.renewed(article_id, owner):
-            article = Article.objects.get(pk=article_id)
-            extraction = extract_claims(article.body, title=article.title)
-            headline = encode_embedding(match_vectors([article.title])[0]) if article.title.strip() else None
-        with transaction.atomic():
-            locked = ARTICLES.locked(article_id, working=working, owner=owner)
-            if locked is None:
-                log.warning("article %s: lease lost before the claims were written; nothing written", article_id)
-                return False
-            counts = _claims_reconcile(locked, extraction.claims)
-            Article.objects.filter(pk=article_id).update(status=Article.Status.EXTRACTED, headline_embedding=headline,
-                                                         queued_at=None, **leases.release_fields())
-            audit_record(actor=None, action="article.extract", obj=locked,
-                         changes={"status": [working, Article.Status.EXTRACTED],
-                                  "claims": [counts.pop("before"), counts.pop("after")], **counts})
-    except Exception as exc:
-        ARTICLES.fail(article_id, working=working, owner=owner, exc=exc)
-        return False
-    return True
+    def work():
+        article = Article.objects.get(pk=article_id)
+        extraction = extract_claims(article.body, title=article.title)
+        headline = encode_embedding(match_vectors([article.title])[0]) if article.title.strip() else None
+        return extraction, headline
+
+    def write(locked, result):
+        extraction, headline = result
+        counts = _claims_reconcile(locked, extraction.claims)
+        Article.objects.filter(pk=article_id).update(status=Article.Status.EXTRACTED, headline_embedding=headline,
+                                                     queued_at=None, **leases.release_fields())
+        audit_record(actor=None, action="article.extract", obj=locked,
+                     changes={"status": [Article.Status.EXTRACTING, Article.Status.EXTRACTED],
+                              "claims": [counts.pop("before"), counts.pop("after")], **counts})
+
+    return ARTICLES.run_stage(article_id, waiting=Article.Status.QUEUED, owner=owner, work=work, write=write)
 
 
 def _claims_reconcile(article: Article, extracted) -> dict:

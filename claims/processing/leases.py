@@ -150,6 +150,30 @@ class Lease:
 
     # --- holding ----------------------------------------------------------------------------------------
 
+    def run_stage(self, pk: int, *, waiting: str, owner: str | None, work, write) -> bool:
+        """A whole stage under the lease: take it, run ``work()`` while renewing, then ``write(row,
+        result)`` in one transaction that first checks the lease is still ``owner``'s. True when this
+        call finished the stage; a lost lease writes nothing, an exception fails the row (``fail``).
+        """
+        owner = owner or new_owner()
+        if not self.take(pk, waiting=waiting, owner=owner):
+            return False
+        working = self.working_for[waiting]
+        try:
+            with self.renewed(pk, owner):
+                result = work()
+            with transaction.atomic():
+                row = self.locked(pk, working=working, owner=owner)
+                if row is None:
+                    log.warning("%s %s: lease lost before the %s was written; nothing written", self.kind, pk,
+                                self.stage_names[working])
+                    return False
+                write(row, result)
+        except Exception as exc:
+            self.fail(pk, working=working, owner=owner, exc=exc)
+            return False
+        return True
+
     def locked(self, pk: int, *, working: str, owner: str):
         """Inside the stage's final transaction: the row, locked, if ``owner`` still holds it."""
         lock_chain()

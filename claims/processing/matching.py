@@ -95,33 +95,26 @@ def article_match(*, article_id, owner: str | None = None) -> bool:
     Runs under the article's lease like extraction; the matches, the carried-over suggestions and
     ``done`` are written in one transaction that checks the lease first.
     """
-    owner = owner or leases.new_owner()
-    if not ARTICLES.take(article_id, waiting=Article.Status.EXTRACTED, owner=owner):
-        return False
-    working = Article.Status.MATCHING
-    try:
-        with ARTICLES.renewed(article_id, owner):
-            index = matching_index_refresh()
-            rows = []
-            for rec in selectors.claim_records_for_article(article_id=article_id):
-                for m in index.search(rec, exclude_article=article_id):
-                    rows.append(ClaimMatch(claim_id=rec.id, earlier_id=m.claim_id, score=m.score, kind=m.kind,
-                                           lexical=m.lexical, semantic=m.semantic, reason=m.reason[:200]))
-        with transaction.atomic():
-            article = ARTICLES.locked(article_id, working=working, owner=owner)
-            if article is None:
-                log.warning("article %s: lease lost before the matches were written; nothing written", article_id)
-                return False
-            rows = matches_store(rows=rows)
-            workflow.carry_over_suggestions(article_id=article_id)
-            Article.objects.filter(pk=article_id).update(status=Article.Status.DONE, processed_at=timezone.now(),
-                                                         error="", queued_at=None, **leases.release_fields())
-            audit_record(actor=None, action="article.match", obj=article,
-                         changes={"status": [working, Article.Status.DONE], "matches": [0, len(rows)]})
-    except Exception as exc:
-        ARTICLES.fail(article_id, working=working, owner=owner, exc=exc)
-        return False
-    return True
+    def work():
+        index = matching_index_refresh()
+        return [_match_row(rec.id, m) for rec in selectors.claim_records_for_article(article_id=article_id)
+                for m in index.search(rec, exclude_article=article_id)]
+
+    def write(article, rows):
+        rows = matches_store(rows=rows)
+        workflow.carry_over_suggestions(article_id=article_id)
+        Article.objects.filter(pk=article_id).update(status=Article.Status.DONE, processed_at=timezone.now(),
+                                                     error="", queued_at=None, **leases.release_fields())
+        audit_record(actor=None, action="article.match", obj=article,
+                     changes={"status": [Article.Status.MATCHING, Article.Status.DONE], "matches": [0, len(rows)]})
+
+    return ARTICLES.run_stage(article_id, waiting=Article.Status.EXTRACTED, owner=owner, work=work, write=write)
+
+
+def _match_row(claim_id: int, m) -> ClaimMatch:
+    """The row to store for one match found from ``claim_id``'s side."""
+    return ClaimMatch(claim_id=claim_id, earlier_id=m.claim_id, score=m.score, kind=m.kind, lexical=m.lexical,
+                      semantic=m.semantic, reason=m.reason[:200])
 
 
 def claim_rematch(*, claim_id: int, reembed: bool = False) -> int:
@@ -144,9 +137,7 @@ def claim_rematch(*, claim_id: int, reembed: bool = False) -> int:
     if not claim.not_a_claim:
         index = matching_index_refresh()
         for rec in selectors.claim_records_by_ids(ids=[claim_id]):
-            rows = [ClaimMatch(claim_id=claim_id, earlier_id=m.claim_id, score=m.score, kind=m.kind,
-                               lexical=m.lexical, semantic=m.semantic, reason=m.reason[:200])
-                    for m in index.search(rec, exclude_article=claim.article_id)]
+            rows = [_match_row(claim_id, m) for m in index.search(rec, exclude_article=claim.article_id)]
     with transaction.atomic():
         # Both sides: the claim's pairs with later articles are stored from their side. A pair
         # someone decided on stays as it is (the new search's row for it is ignored).
