@@ -53,6 +53,20 @@ def test_runtime_vectors_match_numpy_on_news_sentences():
     assert np.allclose(alone, runtime[:5], atol=1e-5)
 
 
+def test_the_reading_vector_is_the_fourth_layer_of_the_same_pass():
+    """Check-worthiness reads the pooled states after layer 4 (``READING_LAYER``), output by the same
+    graph as the matching embedding: the numpy reference computes them its own way."""
+    sentences = seed_sentences()[:30]
+    match, reading = OnnxMiniLM(batch_size=7).encode_both(sentences)
+    ref_match, ref_reading = MiniLM().encode_both(sentences)
+    assert (reading * ref_reading).sum(axis=1).min() >= 0.999
+    assert np.allclose(match, OnnxMiniLM().encode(sentences), atol=1e-5)
+    # another layer of the reference is another vector: the graph really reads layer 4
+    _, layer3 = MiniLM().encode_both(sentences, reading_layer=3)
+    assert (reading * layer3).sum(axis=1).mean() < 0.99
+    assert np.allclose(np.linalg.norm(reading, axis=1), 1.0, atol=1e-4)
+
+
 def test_empty_inputs():
     model = loaders.get_matching_model()
     assert model.encode([]).shape == (0, 384)
@@ -108,3 +122,19 @@ def test_children_forked_after_loading_use_the_parents_session():
     got = np.frombuffer(data, dtype=np.float32)
     assert got.shape == (384,)
     assert float(got @ expected) > 0.9999
+
+
+def test_length_batches_bound_the_padding_and_keep_every_row_once():
+    from claims.nlp.encoders.minilm import length_batches
+
+    lengths = [12, 80, 13, 12, 40, 41, 14, 79, 12, 12, 12, 12, 12, 12, 12, 12, 12, 3]
+    ids = [[1] * n for n in lengths]
+    batches = length_batches(ids, batch_size=8, max_padding=0.10)
+    assert sorted(i for b in batches for i in b) == list(range(len(ids)))
+    for batch in batches:
+        assert len(batch) <= 8
+        real = sum(lengths[i] for i in batch)
+        assert len(batch) * max(lengths[i] for i in batch) <= real * 1.10 + 1e-9
+    # nine claims of 12 tokens: a full batch of eight, then the ninth goes on with the 13 and the 14
+    assert [len(b) for b in batches][:2] == [1, 8]
+    assert length_batches([], batch_size=8) == []
