@@ -21,7 +21,6 @@ $(STAMP): requirements/base.txt requirements/dev.txt requirements/models.txt pyp
 	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m claims.nlp.encoders.runtime
 	$(BIN)/python -m claims.nlp.matching.pairs
-	$(BIN)/python -m claims.nlp.encoders.e5
 	touch $(STAMP)
 
 run: install

@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.nlp.embeddings import embed_texts, match_vectors  # noqa: E402,F401  (embed_texts: e5 for other scripts)
+from claims.nlp.embeddings import match_vectors  # noqa: E402
 from claims.nlp.matching.features import clean_claim_text  # noqa: E402
 from claims.nlp.matching.index import METHODS, MatchIndex  # noqa: E402
 from claims.nlp.matching.records import ClaimRecord  # noqa: E402
@@ -129,10 +129,10 @@ def scores(ranked: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str
     return {key: value / n for key, value in totals.items()}
 
 
-def embed(texts: list[str], cache_dir: str | None, model: str = "e5") -> np.ndarray:
-    """The product's embedding of each text (``embed_texts``, e5; or ``match_vectors``, MiniLM),
-    remembered under ``cache_dir`` when one is given."""
-    compute = {"e5": embed_texts, "minilm": match_vectors}[model]
+def embed(texts: list[str], cache_dir: str | None, model: str = "minilm") -> np.ndarray:
+    """The product's matching embedding of each text (``match_vectors``, MiniLM), remembered under
+    ``cache_dir`` when one is given."""
+    compute = {"minilm": match_vectors}[model]
     if not cache_dir:
         return compute(texts)
     path = Path(cache_dir) / f"{model}.npz"

@@ -7,11 +7,13 @@ Defaults to the 84 PolNeAR dev articles (../shared/data/attribution/polnear/dev/
 files given are repeated --copies times with a unique line so none is a duplicate. Rows of the table:
 
 - spaCy nlp.pipe        the English pipeline alone over the article bodies
-- models (spaCy + enc.) plus the sentence embeddings of the extracted claims (e5 for check-worthiness,
-                        MiniLM through ONNX Runtime for matching): the raw model cost
-- extraction            the product's extraction code (spaCy + rules + check-worthiness), no DB
+- models (spaCy + enc.) plus the one MiniLM pass over the extracted claims (ONNX Runtime: the
+                        matching vector and the reading vector check-worthiness reads): the raw model cost
+- extraction            the product's extraction code (spaCy + rules + the MiniLM pass +
+                        check-worthiness), no DB
 - whole pipeline        ingest, extract, embed, store and match each article through the services,
-                        on a fresh database (SQLite in a temp folder unless DATABASE_URL is set)
+                        on a fresh database (SQLite in a temp folder unless DATABASE_URL is set); the
+                        two stages' shares follow (extraction with storing; matching with the pair model)
 """
 
 import argparse
@@ -69,53 +71,58 @@ def main():
     from django.core.management import call_command
 
     from claims import articles
-    from claims.nlp.embeddings import embed_texts, match_vectors
-    from claims.nlp.loaders import get_embedder, get_matching_model, get_nlp
+    from claims.nlp.embeddings import claim_vectors
+    from claims.nlp.loaders import get_matching_model, get_nlp
+    from claims.nlp.matching.pairs import shared_model
     from claims.nlp.pipeline import extract_many
-    from claims.processing import matching
+    from claims.processing import extraction, matching
 
     texts = load_texts(args.files, args.copies)
     n = len(texts)
     chars = sum(map(len, texts))
 
     load_spacy, nlp = timed(get_nlp)
-    load_e5, _ = timed(get_embedder)
     load_minilm, _ = timed(get_matching_model)
+    load_pairs, _ = timed(shared_model)
     # warm up the models once so first-call costs do not count against either side
     list(nlp.pipe(texts[:2]))
-    embed_texts(["warm up"])
-    match_vectors(["warm up"])
+    claim_vectors(["warm up"])
 
     t_spacy, _ = timed(lambda: list(nlp.pipe(texts, batch_size=32)))
-    t_extract, extractions = timed(lambda: extract_many([(t, None) for t in texts], embed=False))
+    t_extract, extractions = timed(lambda: extract_many([(t, None) for t in texts]))
     claim_texts = [c.text for e in extractions for c in e.claims]
-    t_e5, _ = timed(lambda: embed_texts(claim_texts))
-    t_minilm, _ = timed(lambda: match_vectors(claim_texts))
-    t_embed = t_e5 + t_minilm
+    t_embed, _ = timed(lambda: claim_vectors(claim_texts))
     models_mb = rss_mb()[0]
 
     call_command("migrate", verbosity=0)
     matching.matching_index_reset()
 
+    stages = {"ingest": 0.0, "extract": 0.0, "match": 0.0}
+
     def pipeline():
         for text in texts:
-            article = articles.article_ingest(body=text, source="bench", queue=False).article
-            articles.article_process_sync(article_id=article.pk)
+            seconds, article = timed(lambda: articles.article_ingest(body=text, source="bench", queue=False).article)
+            stages["ingest"] += seconds
+            stages["extract"] += timed(lambda: extraction.article_extract(article_id=article.pk))[0]
+            stages["match"] += timed(lambda: matching.article_match(article_id=article.pk))[0]
 
     t_pipe, _ = timed(pipeline)
     from claims.models import ClaimMatch
 
     rows = [
         ("spaCy nlp.pipe", t_spacy),
-        ("models (spaCy + e5 and MiniLM embeddings)", t_spacy + t_embed),
-        ("extraction (no DB)", t_extract),
+        ("models (spaCy + the MiniLM pass)", t_spacy + t_embed),
+        ("extraction (spaCy, rules, MiniLM pass; no DB)", t_extract),
         ("whole pipeline (ingest+extract+embed+store+match)", t_pipe),
+        ("  of which: ingest (validate, store the article)", stages["ingest"]),
+        ("  of which: extraction stage (with storing)", stages["extract"]),
+        ("  of which: matching stage (search, pair model, store)", stages["match"]),
     ]
     from django.db import connection
 
     print(f"{n} articles, {chars:,} characters, {len(claim_texts)} claims, {ClaimMatch.objects.count()} matches; "
-          f"database: {connection.vendor}; model load: spaCy {load_spacy:.2f}s, e5 {load_e5:.2f}s, "
-          f"MiniLM {load_minilm:.2f}s")
+          f"database: {connection.vendor}; model load: spaCy {load_spacy:.2f}s, MiniLM {load_minilm:.2f}s, "
+          f"pair model {load_pairs:.2f}s")
     print()
     print(f"| {'stage':<52} | {'seconds':>8} | {'articles/s':>10} | {'x spaCy':>8} |")
     print(f"|{'-' * 54}|{'-' * 10}:|{'-' * 12}:|{'-' * 10}:|")
@@ -125,7 +132,17 @@ def main():
     print(f"ratio whole pipeline / spaCy alone: {t_pipe / t_spacy:.2f} (speed {t_spacy / t_pipe:.2f}x spaCy's); "
           f"whole pipeline / raw model cost: {t_pipe / (t_spacy + t_embed):.2f}")
     per_claim = 1000 / max(len(claim_texts), 1)
-    print(f"encoders per claim: e5 {t_e5 * per_claim:.1f} ms, MiniLM (ONNX Runtime) {t_minilm * per_claim:.1f} ms")
+    index = matching.matching_index_refresh()
+    print(f"the MiniLM pass: {t_embed * per_claim:.1f} ms a claim; pair model: {index.pair_counts['judged']} pairs "
+          f"judged, {index.pair_counts['gated']} left out by the gate")
+    import platform
+
+    with open("/proc/cpuinfo") as fh:
+        info = fh.read()
+    cpu = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
+               platform.processor())
+    isa = "AVX-512 VNNI" if "avx512_vnni" in info else "AVX-512" if "avx512f" in info else "AVX2" if "avx2" in info else "?"
+    print(f"processor: {cpu} ({isa}), {os.cpu_count()} cores")
     current, peak = rss_mb()
     print(f"worker memory (this process: models, then the index of {len(claim_texts)} claims): "
           f"{models_mb:.0f} MB with the models loaded, {current:.0f} MB after the pipeline, peak {peak:.0f} MB")

@@ -59,19 +59,19 @@ def fill(database_url: str, size: int, seed: int = 0) -> None:
                                     "", ""))
             done = 0
             with cur.copy('COPY claims_claim (article_id, start, "end", text, attribution, checkworthiness, '
-                          "checkworthiness_reasons, quantities, embedding, match_embedding, state, verdict, "
+                          "checkworthiness_reasons, quantities, match_embedding, state, verdict, "
                           "verdict_note, proposed_verdict, proposed_rationale, no_evidence_found, suggested_verdict, "
                           "needs_rereview, created_at, updated_at, review_summary, not_a_claim) FROM STDIN") as copy:
                 while done < size:
                     n = min(20000, size - done)
-                    vecs = [unit_rows(rng, n).tobytes() for _ in range(2)]
+                    vecs = unit_rows(rng, n).tobytes()
                     picks = rng.integers(0, len(words), size=(n, 20))
                     width = DIM * 2
                     for i in range(n):
                         cid = done + i
                         copy.write_row((1 + cid // CLAIMS_PER_ARTICLE, (cid % 20) * 200, (cid % 20) * 200 + 150,
                                         " ".join(words[picks[i]]), "reported", 0.5, "[]", "[]",
-                                        vecs[0][i * width:(i + 1) * width], vecs[1][i * width:(i + 1) * width],
+                                        vecs[i * width:(i + 1) * width],
                                         "unreviewed", "unreviewed", "", "", "", False, "", False, "now", "now", "",
                                         False))
                     done += n

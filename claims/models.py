@@ -125,7 +125,6 @@ class Claim(models.Model):
     checkworthiness = models.FloatField(db_index=True)
     checkworthiness_reasons = models.JSONField(default=list, blank=True)
     quantities = models.JSONField(default=list, blank=True)
-    embedding = models.BinaryField(null=True, editable=False, help_text="float16 e5 sentence embedding")
     match_embedding = models.BinaryField(
         null=True, editable=False, help_text="float16 MiniLM embedding, the one matching searches"
     )

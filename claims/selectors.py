@@ -267,7 +267,7 @@ def claim_records_after(*, after_id: int, batch_size: int = 5000):
     """Stored claims with id > ``after_id`` as plain matching records, oldest first; each carries its
     article's headline (words and vector) and publication date, which the matching ranks with."""
     qs = (
-        Claim.objects.filter(pk__gt=after_id, embedding__isnull=False, match_embedding__isnull=False)
+        Claim.objects.filter(pk__gt=after_id, match_embedding__isnull=False)
         .order_by("pk")
         .values_list(*_RECORD_FIELDS)
     )
@@ -277,18 +277,18 @@ def claim_records_after(*, after_id: int, batch_size: int = 5000):
 
 def claim_ids_after(*, after_id: int) -> list[int]:
     """Ids of the stored claims (with vectors) past ``after_id``, ascending: cheap, no vectors read."""
-    return list(Claim.objects.filter(pk__gt=after_id, embedding__isnull=False, match_embedding__isnull=False)
+    return list(Claim.objects.filter(pk__gt=after_id, match_embedding__isnull=False)
                 .order_by("pk").values_list("pk", flat=True))
 
 
 def claim_records_by_ids(*, ids) -> list[ClaimRecord]:
-    qs = Claim.objects.filter(pk__in=list(ids), embedding__isnull=False, match_embedding__isnull=False)
+    qs = Claim.objects.filter(pk__in=list(ids), match_embedding__isnull=False)
     return [_record(row) for row in qs.order_by("pk").values_list(*_RECORD_FIELDS)]
 
 
 def claim_records_for_article(*, article_id: int) -> list[ClaimRecord]:
     qs = (
-        Claim.objects.filter(article_id=article_id, embedding__isnull=False, match_embedding__isnull=False)
+        Claim.objects.filter(article_id=article_id, match_embedding__isnull=False)
         .order_by("start")
         .values_list(*_RECORD_FIELDS)
     )
@@ -450,7 +450,7 @@ def speaker_claims(*, speaker_id, user):
     """A speaker's claims ``user`` may see, newest first by when they were said: the article's
     publication date, else the day it came in (``said_on``)."""
     return (_speaker_claims(user).filter(speaker_id=speaker_id).select_related("article")
-            .defer("article__body", "article__raw_html", "article__headline_embedding", "embedding",
+            .defer("article__body", "article__raw_html", "article__headline_embedding",
                    "match_embedding")
             .annotate(said_on=Coalesce("article__published", TruncDate("article__created_at"),
                                        output_field=DateField()))

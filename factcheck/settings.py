@@ -209,7 +209,7 @@ CLAIMDESK_MAX_ARTICLE_CHARS = int(os.environ.get("CLAIMDESK_MAX_ARTICLE_CHARS", 
 CLAIMDESK_ORGANISATION = os.environ.get("CLAIMDESK_ORGANISATION", "Claimdesk fact-check desk")
 # Claims at or above this check-worthiness are highlighted and listed first (the others are one click
 # away); the default is claims.nlp.checkworthiness.DESK_THRESHOLD, measured by bench/eval_checkworthiness.py.
-CLAIMDESK_CHECKWORTHY_THRESHOLD = float(os.environ.get("CLAIMDESK_CHECKWORTHY_THRESHOLD", 0.9))
+CLAIMDESK_CHECKWORTHY_THRESHOLD = float(os.environ.get("CLAIMDESK_CHECKWORTHY_THRESHOLD", 0.70))
 # The public page of a claim's fact-check on the desk's own site, "{id}" the claim id: ClaimReview's
 # required url (e.g. https://factcheck.example.org/claims/{id}/). Unset, ClaimReview exports refuse.
 CLAIMDESK_PUBLIC_CLAIM_URL = os.environ.get("CLAIMDESK_PUBLIC_CLAIM_URL", "")

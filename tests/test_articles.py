@@ -65,7 +65,6 @@ def test_processing_extracts_claims_and_is_safe_to_run_twice():
     assert article.status == Article.Status.DONE
     claim = article.claims.get()
     assert claim.text.startswith("The council closed the Harbour Bridge")
-    assert len(bytes(claim.embedding)) == 768
     assert len(bytes(claim.match_embedding)) == 768
 
 
@@ -209,20 +208,19 @@ def test_different_people_with_one_family_name_stay_apart():
 
 
 def test_upgrade_backfills_the_matching_vectors_of_claims_stored_before_minilm(monkeypatch):
-    """Claims stored before matching used MiniLM (they have only the e5 vector) get theirs in the
+    """Claims stored before matching used MiniLM (they had only the e5 vector) get theirs in the
     0006 migration, so none of them drops out of matching."""
     import importlib
 
     from django.apps import apps
 
-    from claims.nlp.embeddings import decode_embedding, embed_texts, encode_embedding, match_vectors
+    from claims.nlp.embeddings import decode_embedding, match_vectors
 
     migration = importlib.import_module("claims.migrations.0006_matching_minilm_backfill")
     monkeypatch.setattr(migration, "BATCH", 2)  # several batches
     olds = [ClaimFactory(text=f"The Harbour Bridge was closed for {n} months.") for n in (2, 4, 6, 8, 10)]
     for old in olds:
-        Claim.objects.filter(pk=old.pk).update(embedding=encode_embedding(embed_texts([old.text])[0]),
-                                               match_embedding=None)
+        Claim.objects.filter(pk=old.pk).update(match_embedding=None)
     Article.objects.update(headline_embedding=None)
     migration.backfill(apps, None)
     for old in olds:
@@ -257,12 +255,9 @@ def test_a_fresh_worker_reuses_the_graph_another_worker_saved(seeds, settings, m
 
 
 def test_claims_stored_without_a_matching_vector_get_one_before_indexing():
-    from claims.nlp.embeddings import embed_texts, encode_embedding
-
     matching.matching_index_reset()
     claim = ClaimFactory(text="The Harbour Bridge was closed for eight months.")
-    Claim.objects.filter(pk=claim.pk).update(embedding=encode_embedding(embed_texts([claim.text])[0]),
-                                             match_embedding=None)
+    Claim.objects.filter(pk=claim.pk).update(match_embedding=None)
     index = matching.matching_index_refresh()
     claim.refresh_from_db()
     assert claim.match_embedding is not None and index.get(claim.pk).text == claim.text
@@ -273,11 +268,10 @@ def test_a_claim_committed_after_later_ones_still_reaches_the_index():
     """Two workers extracting at once: the transaction holding the lower ids may commit last."""
     matching.matching_index_reset()
     claims = [ClaimFactory(text=f"The Harbour Bridge was closed for {n} months.") for n in (2, 4, 6)]
-    from claims.nlp.embeddings import embed_texts, encode_embedding, match_vectors
+    from claims.nlp.embeddings import encode_embedding, match_vectors
 
     for claim in claims:
-        Claim.objects.filter(pk=claim.pk).update(embedding=encode_embedding(embed_texts([claim.text])[0]),
-                                                 match_embedding=encode_embedding(match_vectors([claim.text])[0]))
+        Claim.objects.filter(pk=claim.pk).update(match_embedding=encode_embedding(match_vectors([claim.text])[0]))
     late = Claim.objects.get(pk=claims[1].pk)
     Claim.objects.filter(pk=late.pk).delete()  # "not committed yet"
     index = matching.matching_index_refresh()

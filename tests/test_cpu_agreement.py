@@ -1,11 +1,10 @@
 """The same check-worthiness decisions on every processor (claims/nlp, no database).
 
-The reference was recorded by ``bench/cpu_agreement.py --write-reference`` after the same run under
-``qemu-x86_64 -cpu Haswell`` (AVX2, no AVX-512 or VNNI) gave the native AVX-512 VNNI run's scores to
-the last digit; the pair model's counterpart is ``tests/test_pairmodel.py``. The e5 engine that
-check-worthiness reads is compiled here without fast math (``claims/nlp/encoders/e5.py``), so both
-kinds run the same exact AVX2 instructions there; what may differ is numpy's and spaCy's BLAS
-kernels, in the last bits.
+The reference was recorded by ``bench/cpu_agreement.py --write-reference`` (issue 24: since
+check-worthiness reads the MiniLM pass, fp32 through ONNX Runtime, instead of e5); the pair model's
+counterpart is ``tests/test_pairmodel.py``. Nothing in that path quantises an activation, so what
+may differ between AVX-512 and AVX2 kernels is fp32 summation order, in the last bits (about 1e-6,
+docs/processors.md), far inside the tolerance.
 """
 
 import json

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from claims.nlp.embeddings import decode_embedding, embed_texts, encode_embedding, match_vectors
+from claims.nlp.embeddings import claim_vectors, decode_embedding, encode_embedding, match_vectors
 from claims.nlp.matching.index import MatchIndex
 from claims.nlp.matching.records import ClaimRecord
 from claims.nlp.matching.rules import CONFLICT, RELATED, SAME, numbers_disagree
@@ -14,9 +14,9 @@ from claims.nlp.pipeline import extract_claims
 def _records(claims, article_id, first_id):
     texts = [c.text for c in claims]
     return [
-        ClaimRecord(id=first_id + i, article_id=article_id, text=c.text, embedding=v, match_embedding=m,
+        ClaimRecord(id=first_id + i, article_id=article_id, text=c.text, match_embedding=m,
                     speaker=c.speaker, speaker_kind=c.speaker_kind, quantities=c.quantities)
-        for i, (c, v, m) in enumerate(zip(claims, embed_texts(texts), match_vectors(texts)))
+        for i, (c, m) in enumerate(zip(claims, match_vectors(texts)))
     ]
 
 
@@ -164,7 +164,7 @@ def test_failing_and_refusing_read_as_negation():
     assert negation_differs("Carlson refused to recuse himself.", "Carlson agreed to recuse himself.")
 
 
-@pytest.mark.parametrize("embed", [embed_texts, match_vectors])
+@pytest.mark.parametrize("embed", [match_vectors, lambda texts: claim_vectors(texts)[1]], ids=["match", "reading"])
 def test_embeddings_survive_compact_storage(embed):
     vec = embed(["The bridge is closed to traffic."])[0]
     raw = encode_embedding(vec)
@@ -206,15 +206,15 @@ def test_score_is_a_probability_and_identical_long_claims_are_same():
 
 def test_index_grows_incrementally_and_switches_to_hnsw_past_the_exact_limit():
     texts = [f"Claim number {i} says the bridge carries {i * 100} vehicles a day." for i in range(40)]
-    vectors, match = embed_texts(texts), match_vectors(texts)
+    match = match_vectors(texts)
     index = MatchIndex(exact_limit=25)
-    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=t, embedding=v, match_embedding=m)
-              for i, (t, v, m) in enumerate(zip(texts[:20], vectors[:20], match[:20])))
+    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=t, match_embedding=m)
+              for i, (t, m) in enumerate(zip(texts[:20], match[:20])))
     assert not index.dense.approximate
-    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=t, embedding=v, match_embedding=m)
-              for i, (t, v, m) in enumerate(zip(texts, vectors, match)) if i >= 20)
+    index.add(ClaimRecord(id=i + 1, article_id=i + 1, text=t, match_embedding=m)
+              for i, (t, m) in enumerate(zip(texts, match)) if i >= 20)
     assert index.dense.approximate and len(index) == 40 and index.max_id == 40
-    query = ClaimRecord(id=99, article_id=99, text=texts[33], embedding=vectors[33], match_embedding=match[33])
+    query = ClaimRecord(id=99, article_id=99, text=texts[33], match_embedding=match[33])
     assert index.rank(query, k=1, method="minilm")[0][0] == 34
     assert index.get(34).text == texts[33]
 
@@ -290,9 +290,9 @@ def test_direction_and_negation_rules_leave_agreeing_claims_alone():
 @pytest.fixture(scope="module")
 def forty_records():
     texts = [f"Claim number {i} says the bridge carries {i * 100} vehicles a day." for i in range(40)]
-    vectors, match = embed_texts(texts), match_vectors(texts)
-    return [ClaimRecord(id=i + 1, article_id=i + 1, text=t, embedding=v, match_embedding=m)
-            for i, (t, v, m) in enumerate(zip(texts, vectors, match))]
+    match = match_vectors(texts)
+    return [ClaimRecord(id=i + 1, article_id=i + 1, text=t, match_embedding=m)
+            for i, (t, m) in enumerate(zip(texts, match))]
 
 
 def _no_build(monkeypatch):

@@ -11,7 +11,8 @@ def backfill(apps, schema_editor):
     Claim = apps.get_model("claims", "Claim")
     Article = apps.get_model("claims", "Article")
     jobs = (
-        (Claim.objects.filter(match_embedding__isnull=True, embedding__isnull=False), "text", "match_embedding"),
+        # (every claim of that time had e5's vector; 0015 dropped that column, so the test is this one)
+        (Claim.objects.filter(match_embedding__isnull=True), "text", "match_embedding"),
         (Article.objects.filter(headline_embedding__isnull=True).exclude(title=""), "title", "headline_embedding"),
     )
     if not any(queryset.exists() for queryset, _, _ in jobs):

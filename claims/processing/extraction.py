@@ -66,7 +66,7 @@ def _claims_reconcile(article: Article, extracted) -> dict:
         fields = dict(
             text=c.text, speaker=speaker_for(c.speaker, c.speaker_kind, speakers), attribution=c.attribution,
             checkworthiness=c.checkworthiness, checkworthiness_reasons=c.reasons, quantities=c.quantities,
-            embedding=encode_embedding(c.embedding), match_embedding=encode_embedding(c.match_embedding),
+            match_embedding=encode_embedding(c.match_embedding),
         )
         same_span = untouched.pop((c.start, c.end), None)
         if same_span is not None:
@@ -80,7 +80,7 @@ def _claims_reconcile(article: Article, extracted) -> dict:
         Claim.objects.filter(pk__in=[c.pk for c in replaced]).delete()
     if update:
         Claim.objects.bulk_update(update, ["text", "speaker", "attribution", "checkworthiness",
-                                           "checkworthiness_reasons", "quantities", "embedding", "match_embedding"])
+                                           "checkworthiness_reasons", "quantities", "match_embedding"])
     Claim.objects.bulk_create(create)
     changes = {"before": len(existing), "after": len(kept) + len(update) + len(create)}
     if existing:

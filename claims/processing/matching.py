@@ -19,7 +19,7 @@ from django.utils import timezone
 from .. import selectors, workflow
 from ..audit import audit_record
 from ..models import Article, Claim, ClaimMatch
-from ..nlp.embeddings import embed_texts, encode_embedding, match_vectors
+from ..nlp.embeddings import encode_embedding, match_vectors
 from ..nlp.matching.index import MatchIndex
 from . import leases
 from .leases import ARTICLES
@@ -70,9 +70,10 @@ def matching_index_refresh() -> MatchIndex:
 
 def _embed_missing(*, after_id: int, batch: int = 256):
     """Claims about to be indexed that have no matching vector (stored by a worker of an earlier
-    release during an upgrade, say) get one now, so no claim silently drops out of matching."""
+    release during an upgrade, or an editor's split whose rematch has not run yet) get one now, so
+    no claim silently drops out of matching."""
     while True:
-        rows = list(Claim.objects.filter(pk__gt=after_id, match_embedding__isnull=True, embedding__isnull=False)
+        rows = list(Claim.objects.filter(pk__gt=after_id, match_embedding__isnull=True)
                     .order_by("pk").only("pk", "text")[:batch])
         if not rows:
             return
@@ -97,8 +98,10 @@ def article_match(*, article_id, owner: str | None = None) -> bool:
     """
     def work():
         index = matching_index_refresh()
-        return [_match_row(rec.id, m) for rec in selectors.claim_records_for_article(article_id=article_id)
-                for m in index.search(rec, exclude_article=article_id)]
+        records = selectors.claim_records_for_article(article_id=article_id)
+        # the article's claims searched together: one batched nearest-neighbour call for all of them
+        found = index.search_many(records, exclude_article=article_id)
+        return [_match_row(rec.id, m) for rec, matches in zip(records, found) for m in matches]
 
     def write(article, rows):
         rows = matches_store(rows=rows)
@@ -121,7 +124,7 @@ def claim_rematch(*, claim_id: int, reembed: bool = False) -> int:
     """Redo matching for one corrected claim: its old matches go, and the search runs again for it
     through the match index, as ``article_match`` does for a whole article.
 
-    ``reembed``: its text changed, so its vectors are computed again first. The in-process index is
+    ``reembed``: its text changed, so its matching vector is computed again first. The in-process index is
     dropped (it holds the claim as it was) and reloads on the search. A claim marked "not a claim"
     keeps no matches, either way; a claim gone by the time the task runs has none to redo. Returns the
     number of matches written.
@@ -130,8 +133,7 @@ def claim_rematch(*, claim_id: int, reembed: bool = False) -> int:
     if claim is None:  # merged away or re-extracted before the task ran: nothing left to match
         return 0
     if reembed:
-        Claim.objects.filter(pk=claim_id).update(embedding=encode_embedding(embed_texts([claim.text])[0]),
-                                                 match_embedding=encode_embedding(match_vectors([claim.text])[0]))
+        Claim.objects.filter(pk=claim_id).update(match_embedding=encode_embedding(match_vectors([claim.text])[0]))
     matching_index_reset()
     rows = []
     if not claim.not_a_claim:

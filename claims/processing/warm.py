@@ -11,14 +11,14 @@ from pathlib import Path
 
 from django.db import connections
 
-from ..nlp.loaders import get_embedder, get_matching_model, get_nlp
+from ..nlp.loaders import get_matching_model, get_nlp
 from .matching import matching_index_refresh
 
 log = logging.getLogger(__name__)
 
 
 def worker_warm(*, marker_dir: str | None = None, linger: float = 0.0) -> dict:
-    """Load spaCy, the two encoders and the match index in this process.
+    """Load spaCy, the encoder and the match index in this process.
 
     A worker's parent runs this before it forks its pool children (``factcheck/celery.py``), so the
     children start with the models and the index in pages they share with it and with each other,
@@ -31,7 +31,6 @@ def worker_warm(*, marker_dir: str | None = None, linger: float = 0.0) -> dict:
     result = {"pid": os.getpid(), "claims": None}
     try:
         get_nlp()
-        get_embedder()
         get_matching_model()
         result["claims"] = len(matching_index_refresh())
     except Exception:  # noqa: BLE001 - a cold worker is better than no worker

@@ -56,8 +56,7 @@ def aligned(records, saved_ids: np.ndarray, ann):
             pending = next(records, None)
         elif pending is None or pending.id > saved_id:
             vec = np.asarray(ann.get(np.uint64(row)), dtype=np.float32).reshape(-1)
-            yield ClaimRecord(id=saved_id, article_id=DELETED, text="", embedding=np.zeros_like(vec),
-                              match_embedding=vec)
+            yield ClaimRecord(id=saved_id, article_id=DELETED, text="", match_embedding=vec)
         else:
             break
     if pending is not None:

@@ -13,8 +13,6 @@ class ClaimRecord:
     id: int
     article_id: int
     text: str
-    # e5's vector (check-worthiness reads it at extraction); matching does not need it.
-    embedding: np.ndarray | None = None
     speaker: str | None = None
     speaker_kind: str | None = None
     quantities: list = field(default_factory=list)
