@@ -394,3 +394,28 @@ print(round(float(shared_model().probabilities([("The bridge is shut.", "The bri
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     assert 0.0 <= float(done.stdout.strip()) <= 1.0
+
+
+def test_a_number_one_claim_denies_and_the_other_states_is_a_conflict_of_numbers():
+    # "20 million, not 12 million": the 12 million is denied, so the claim contradicts the one that
+    # states 12 million, although its quantities hold that number too
+    index = MatchIndex()
+    index.add([_record(1, 1, "The repairs to the ferry pier would cost about 12 million euros, the harbour master said.",
+                       [{"text": "about 12 million euros", "value": 12e6, "unit": "money"}])])
+    query = _record(2, 2, "The repairs to the ferry pier would cost about 20 million euros, not 12 million euros, "
+                          "the harbour master said.",
+                    [{"text": "about 20 million euros", "value": 20e6, "unit": "money"},
+                     {"text": "12 million euros", "value": 12e6, "unit": "money"}])
+    (match,) = index.search(query, exclude_article=2)
+    assert match.kind == CONFLICT
+    assert "numbers" in match.reason
+
+
+def test_denied_only_where_the_number_follows_a_denial():
+    from claims.nlp.matching.rules import denied
+
+    q = {"text": "12 million euros"}
+    assert denied("about 20 million euros, not 12 million euros as the engineer said", q)
+    assert denied("20 million euros rather than the 12 million euros", q)
+    assert not denied("the repairs would cost 12 million euros, not 20", q)
+    assert not denied("not only 12 million euros but more", q)

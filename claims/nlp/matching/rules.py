@@ -3,6 +3,7 @@ claims a ``conflict`` (numbers, speakers, directions or negation disagree)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from .features import TOKEN
@@ -55,6 +56,29 @@ def numbers_disagree(a: list, b: list, *, same_unit_only: bool = False) -> bool:
     values_a = {q.get("value") for q in a}
     values_b = {q.get("value") for q in b}
     return not (values_a & values_b)
+
+
+# "about 20 million euros, not 12 million euros": a number the claim denies, not one it states
+_DENIAL = r"(?:\bnot|\brather than|\binstead of)\s+(?:(?:about|around|some|the)\s+)?"
+
+
+def denied(text: str, quantity: dict) -> bool:
+    """Whether the claim states ``quantity`` only to deny it ("20 million, not 12 million")."""
+    q = quantity.get("text") or ""
+    return bool(q) and re.search(_DENIAL + re.escape(q), text, flags=re.I) is not None
+
+
+def numbers_contradict(a: ClaimRecord, b: ClaimRecord) -> bool:
+    """The two claims' numbers disagree (of a unit both count), or one denies a number the other
+    states: "about 20 million euros, not 12 million euros" against "about 12 million euros"."""
+    denied_a = [q for q in a.quantities if denied(a.text, q)]
+    denied_b = [q for q in b.quantities if denied(b.text, q)]
+    stated_a = [q for q in a.quantities if q not in denied_a]
+    stated_b = [q for q in b.quantities if q not in denied_b]
+    for no, yes in ((denied_a, stated_b), (denied_b, stated_a)):
+        if any((q.get("unit") or "", q.get("value")) == (r.get("unit") or "", r.get("value")) for q in no for r in yes):
+            return True
+    return numbers_disagree(stated_a, stated_b, same_unit_only=True)
 
 
 def _surname(name: str) -> str:
@@ -128,8 +152,7 @@ def classify(query: ClaimRecord, other: ClaimRecord, same_prob: float,
     # Only numbers of a unit both claims count can contradict each other: "12 metres" against "40ft",
     # or a law's year against the ages of the accused, are not a disagreement (on MRPC's fit split
     # the value-overlap test across units fired on true paraphrases as often as on near misses).
-    if (near or cover >= NUMBERS_COVER) and numbers_disagree(query.quantities, other.quantities,
-                                                             same_unit_only=True):
+    if (near or cover >= NUMBERS_COVER) and numbers_contradict(query, other):
         return CONFLICT, "the numbers differ"
     if near and speakers_disagree(query, other):
         return CONFLICT, "the speakers differ"
