@@ -98,3 +98,20 @@ def test_another_spelling_of_a_person_stays_that_person():
 def test_credit_and_follow_lines_are_no_claims(line):
     text = "Harbour reopens\n\nThe mayor said the harbour would reopen in May after the repairs.\n\n" + line
     assert all(line[5:25] not in c.text for c in extract_claims(text).claims)
+
+
+def test_they_is_the_people_the_sentence_before_named_not_an_earlier_group():
+    # "they" after "a win for the Kurds" is the Kurds, not the people familiar with a plan two
+    # paragraphs up, although the Kurds were no subject
+    text = ("People familiar with the plan said the vote would come next week.\n\n"
+            "A ceasefire could be a bigger win for the Kurds. They want Ankara to stay out of the talks.")
+    claim = _claim(text, "stay out of the talks")
+    assert claim.speaker is not None
+    assert claim.speaker.endswith("Kurds")
+
+
+def test_they_prefers_the_subject_before_over_a_group_it_met():
+    text = "City officials met farmers on Monday. They said the drought had cost 3 million euros."
+    claim = _claim(text, "drought")
+    assert claim.speaker is not None
+    assert claim.speaker == "City officials"

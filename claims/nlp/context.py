@@ -31,6 +31,14 @@ def had_title(text: str) -> bool:
     return bool(TITLE_PREFIX.match(text)) and len(text.split()) >= 2
 
 
+# plural nouns for a people or a body of people, which a following "they" can mean
+_GROUP_NOUNS = {
+    "voter", "official", "resident", "leader", "supporter", "critic", "lawmaker", "legislator",
+    "soldier", "troop", "worker", "protester", "protestor", "citizen", "farmer", "democrat",
+    "republican", "activist", "prosecutor", "investigator", "negotiator", "diplomat", "ally",
+}
+
+
 class Context:
     """What the article has said so far: the speakers and people mentioned, for coreference."""
 
@@ -40,13 +48,23 @@ class Context:
         self.roles: dict[str, set[str]] = {}  # person -> role words used with the name
         self.orgs: list[str] = []  # organisations named, most recent last
         self.groups: list[Speaker] = []  # plural subjects ("the Ukrainians", "officials"), for "they"
+        # the plural groups the last unit named, its subjects first: "a coup for the Ukrainians. They want …"
+        self.last_unit_groups: list[Speaker] = []
         self.described: dict[str, Speaker] = {}  # "report" -> who the report was by, for "the report"
 
     def see_entities(self, span):
+        subjects, others = [], []
         for tok in span:
+            if tok.pos_ == "PRON":
+                continue
             if tok.dep_ in ("nsubj", "nsubjpass") and (tok.tag_ in ("NNS", "NNPS") or tok.ent_type_ == "NORP"):
-                if tok.pos_ != "PRON":
-                    self.groups.append(Speaker(clean_name(noun_phrase(tok).text) or tok.text, ORGANISATION))
+                group = Speaker(clean_name(noun_phrase(tok).text) or tok.text, ORGANISATION)
+                self.groups.append(group)
+                subjects.append(group)
+            elif tok.tag_ in ("NNS", "NNPS") and (tok.ent_type_ == "NORP" or tok.lemma_.lower() in _GROUP_NOUNS):
+                # a people named outside the subject ("a coup for the Ukrainians"), for a "they" next
+                others.append(Speaker(clean_name(noun_phrase(tok).text) or tok.text, ORGANISATION))
+        self.last_unit_groups = subjects + others[::-1]
         for ent in span.ents:
             # "Councillor Marta Leclerc" that NER took for an organisation is a person, for a later
             # "Leclerc"; a given name and a surname after the title, so "General Assembly" is not

@@ -207,6 +207,8 @@ def speaker_from_head(head, ctx: Context, unit, quoted, nested: bool = False) ->
                 # "He and Chairman Bob Goodlatte both condemned"
                 sp = Speaker(_with_conjuncts(head, sp.name, ctx), PERSON)
             return sp, False
+        if lower == "they" and ctx.last_unit_groups:
+            return ctx.last_unit_groups[0], False
         if lower == "they" and ctx.groups:
             return ctx.groups[-1], False
         if lower in _ORG_PRONOUNS:
