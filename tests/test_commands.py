@@ -104,6 +104,13 @@ def test_demo_creates_an_editor_and_the_demo_articles(capsys):
     assert Article.objects.filter(status="done").count() == 3
     assert Claim.objects.filter(matches__kind="conflict").exists()
     assert Claim.objects.filter(matches__kind="same").exists()
+    # the README's promise: councillor Leclerc's 20 million euros contradicts the engineer's 12 million,
+    # by its numbers (her claim names the 12 million only to deny it)
+    leclerc = Claim.objects.get(text__contains="20 million euros")
+    assert leclerc.speaker.name == "Marta Leclerc"
+    conflicts = leclerc.matches.filter(kind="conflict", earlier__text__contains="12 million euros")
+    assert conflicts.exists()
+    assert all("numbers" in m.reason for m in conflicts)
 
 
 def test_printable_report_lists_claims_with_verdicts(client):
