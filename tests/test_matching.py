@@ -419,3 +419,43 @@ def test_denied_only_where_the_number_follows_a_denial():
     assert denied("20 million euros rather than the 12 million euros", q)
     assert not denied("the repairs would cost 12 million euros, not 20", q)
     assert not denied("not only 12 million euros but more", q)
+
+
+def test_a_bound_or_an_about_agrees_with_the_number_it_allows():
+    def q(text, value, unit="money"):
+        return [{"text": text, "value": value, "unit": unit}]
+
+    # "more than $7 million" allows $7.1 million; "about 25,000" allows 24,800
+    assert not numbers_disagree(q("more than $7 million", 7e6), q("$7.1 million", 7.1e6))
+    assert not numbers_disagree(q("about 25,000", 25000.0, "vehicle"), q("24,800", 24800.0, "vehicle"))
+    # but not what they rule out, nor a number far from an "about"
+    assert numbers_disagree(q("more than $7 million", 7e6), q("$6.5 million", 6.5e6))
+    assert numbers_disagree(q("about 25,000", 25000.0, "vehicle"), q("40,000", 40000.0, "vehicle"))
+    # two limits the same way are two different limits
+    assert numbers_disagree(q("less than $120,000", 120000.0), q("less than $11,000", 11000.0))
+    # plain numbers still have to be the same
+    assert numbers_disagree(q("$1.71 million", 1.71e6), q("$1.5 million", 1.5e6))
+
+
+@pytest.mark.parametrize(
+    ("negated", "plain"),
+    [
+        ("The ferry company declined to comment on the timetable.", "The ferry company had no comment on the timetable."),
+        ("The row began with the mayor's refusal to sign the harbour budget.", "The row began when the mayor refused to sign the harbour budget."),
+        ("I dont think the bridge will reopen before the summer.", "I don't think the bridge will reopen before the summer."),
+    ],
+)
+def test_the_same_negation_in_other_words_is_no_negation_conflict(negated, plain):
+    from claims.nlp.matching.rules import negation_differs
+
+    assert not negation_differs(negated, plain)
+
+
+def test_shares_that_declined_are_no_negation():
+    from claims.nlp.matching.rules import negation_differs
+
+    assert not negation_differs("Harbour shares declined 4 percent on Monday.", "Harbour shares fell 4 percent on Monday.")
+    assert not negation_differs("Ferry revenue declined to $36.9 million.", "Ferry revenue fell to $36.9 million.")
+    assert not negation_differs("The skipper died of heart failure on Monday.", "The skipper died of a heart attack on Monday.")
+    assert not negation_differs("The mayor declined, through a spokesman, to comment.", "The mayor declined to comment.")
+    assert negation_differs("The ferry company declined to comment.", "The ferry company commented.")

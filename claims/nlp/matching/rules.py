@@ -32,25 +32,70 @@ RELATED = "related"
 CONFLICT = "conflict"
 
 
+# How a quantity's own words bound it: "more than 6 percent" is any value from 6 up, "about $7
+# million" one within a few percent of it. Two claims whose numbers fit each other's bounds agree.
+_LOWER = re.compile(r"^(more than|over|at least|upwards of|in excess of|no fewer than|no less than)\b", re.I)
+_UPPER = re.compile(r"^(less than|fewer than|under|no more than|at most)\b", re.I)
+_ABOUT = re.compile(r"^(about|around|nearly|almost|some|roughly|approximately|an estimated|close to|just over|just under)\b", re.I)
+APPROXIMATE = 0.05  # "about X" agrees with values within 5 % of X
+
+
+def _fits(q: dict, value: float) -> bool:
+    """Whether ``value`` is one that quantity ``q``, by its own words, allows."""
+    own = q.get("value")
+    if own is None or value is None:
+        return False
+    if own == value:
+        return True
+    text = (q.get("text") or "").strip()
+    if _LOWER.match(text):
+        return value >= own
+    if _UPPER.match(text):
+        return value <= own
+    if _ABOUT.match(text):
+        return abs(value - own) <= APPROXIMATE * max(abs(value), abs(own))
+    return False
+
+
+def _bound(q: dict) -> str:
+    text = (q.get("text") or "").strip()
+    return "lower" if _LOWER.match(text) else "upper" if _UPPER.match(text) else ""
+
+
+def _agree(x: dict, y: dict) -> bool:
+    """Two quantities of one unit agree. Two bounds the same way ("up to $120,000", "up to $11,000")
+    are two different limits: they agree only when their values do."""
+    if _bound(x) and _bound(x) == _bound(y):
+        return x.get("value") == y.get("value")
+    return _fits(x, y.get("value")) or _fits(y, x.get("value"))
+
+
+def _covered(these: list[dict], those: list[dict]) -> bool:
+    """Every quantity of ``these`` agrees with one of ``those``."""
+    return all(any(_agree(x, y) for y in those) for x in these)
+
+
 def numbers_disagree(a: list, b: list, *, same_unit_only: bool = False) -> bool:
     """True when both claims state quantities and they do not agree.
 
     Quantities of a unit both claims count must agree: the same values, or one claim's values all
     among the other's (one side carrying a little more, "fell 8.5 percent to $20.85" against "fell
-    $1.64, or 8.5 percent, to $20.85", is not a disagreement); with no unit in common the value sets
-    must overlap (unless ``same_unit_only``).
+    $1.64, or 8.5 percent, to $20.85", is not a disagreement), a value agreeing with another whose
+    own words allow it ("more than $7 million" and "$7.1 million"; "about 25,000" and "24,800"); with
+    no unit in common the value sets must overlap (unless ``same_unit_only``).
     """
     if not a or not b:
         return False
-    by_unit_a = defaultdict(set)
-    by_unit_b = defaultdict(set)
+    by_unit_a = defaultdict(list)
+    by_unit_b = defaultdict(list)
     for q in a:
-        by_unit_a[q.get("unit") or ""].add(q.get("value"))
+        by_unit_a[q.get("unit") or ""].append(q)
     for q in b:
-        by_unit_b[q.get("unit") or ""].add(q.get("value"))
+        by_unit_b[q.get("unit") or ""].append(q)
     shared = (set(by_unit_a) & set(by_unit_b)) - {""}
     if shared:
-        return any(not (by_unit_a[u] <= by_unit_b[u] or by_unit_b[u] <= by_unit_a[u]) for u in shared)
+        return any(not (_covered(by_unit_a[u], by_unit_b[u]) or _covered(by_unit_b[u], by_unit_a[u]))
+                   for u in shared)
     if same_unit_only:
         return False
     values_a = {q.get("value") for q in a}
@@ -109,7 +154,8 @@ _DOWN = frozenset("""fall falls fell fallen falling decrease decreased decreases
     down lower less fewer least halved cut cuts reduce reduced reduces lowered""".split())
 _NEGATION = frozenset("""not no never none nobody nothing neither nor cannot can't don't doesn't didn't isn't
     aren't wasn't weren't won't wouldn't shouldn't hasn't haven't hadn't n't
-    fail fails failed failing refuse refuses refused refusing""".split())  # "failed to pay" = "did not pay"
+    dont doesnt didnt isnt arent wasnt werent wont cant aint ain't
+    fail fails failed failing refuse refuses refused refusing refusal""".split())  # "failed to pay" = "did not pay"
 
 
 def _words(text: str) -> set[str]:
@@ -123,9 +169,18 @@ def directions_disagree(a: str, b: str) -> bool:
     return (up_a and not down_a and down_b and not up_b) or (down_a and not up_a and up_b and not down_b)
 
 
+# "declined to comment" is "had no comment", "a failure to disclose" is "failing to disclose";
+# "shares declined", "revenue declined to $36.9 billion" and "heart failure" are no negation
+_DECLINED_TO = re.compile(r"\b(?:declin(?:e|es|ed|ing)|failure)(?:, [^,]{1,40},)? to [a-z]", re.I)
+
+
+def _negated(text: str) -> bool:
+    return bool(_words(text) & _NEGATION) or _DECLINED_TO.search(text) is not None
+
+
 def negation_differs(a: str, b: str) -> bool:
     """Exactly one of the two claims is negated."""
-    return bool(_words(a) & _NEGATION) != bool(_words(b) & _NEGATION)
+    return _negated(a) != _negated(b)
 
 
 def same_threshold() -> float:
