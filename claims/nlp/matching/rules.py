@@ -47,12 +47,12 @@ def _fits(q: dict, value: float) -> bool:
         return False
     if own == value:
         return True
-    text = (q.get("text") or "").strip()
-    if _LOWER.match(text):
+    bound = _bound(q)
+    if bound == "lower":
         return value >= own
-    if _UPPER.match(text):
+    if bound == "upper":
         return value <= own
-    if _ABOUT.match(text):
+    if _ABOUT.match((q.get("text") or "").strip()):
         return abs(value - own) <= APPROXIMATE * max(abs(value), abs(own))
     return False
 
@@ -63,8 +63,8 @@ def _bound(q: dict) -> str:
 
 
 def _agree(x: dict, y: dict) -> bool:
-    """Two quantities of one unit agree. Two bounds the same way ("up to $120,000", "up to $11,000")
-    are two different limits: they agree only when their values do."""
+    """Two quantities of one unit agree. Two bounds the same way ("less than $120,000", "less than
+    $11,000") are two different limits: they agree only when their values do."""
     if _bound(x) and _bound(x) == _bound(y):
         return x.get("value") == y.get("value")
     return _fits(x, y.get("value")) or _fits(y, x.get("value"))
