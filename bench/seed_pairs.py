@@ -30,7 +30,7 @@ def records(extraction, article_id: int, first_id: int, title: str):
     from claims.nlp.matching.records import ClaimRecord
 
     headline = match_vectors([title])[0] if title.strip() else None
-    return [ClaimRecord(id=first_id + i, article_id=article_id, text=c.text, embedding=c.embedding,
+    return [ClaimRecord(id=first_id + i, article_id=article_id, text=c.text,
                         match_embedding=c.match_embedding, speaker=c.speaker, speaker_kind=c.speaker_kind,
                         quantities=c.quantities, context=title, context_embedding=headline)
             for i, c in enumerate(extraction.claims)]
