@@ -115,3 +115,18 @@ def test_they_prefers_the_subject_before_over_a_group_it_met():
     claim = _claim(text, "drought")
     assert claim.speaker is not None
     assert claim.speaker == "City officials"
+
+
+def test_a_closing_according_to_speaks_for_every_clause_before_it():
+    text = ("The mayor won 41 percent, her rival took 37 percent and the independent drew 12 percent, "
+            "according to the election board.")
+    claims = extract_claims("Headline\n\n" + text).claims
+    assert len(claims) == 1  # one source, one claim: not "41 percent" unattributed and the rest the board's
+    assert claims[0].attribution == "reported"
+    assert "election board" in claims[0].speaker
+
+
+def test_a_second_clause_with_its_own_source_is_still_its_own_claim():
+    claims = extract_claims("Headline\n\nThe ferry sank in the storm, and the harbour master said the crew "
+                            "had been warned twice.").claims
+    assert [(c.attribution, c.speaker) for c in claims] == [("none", None), ("reported", "harbour master")]

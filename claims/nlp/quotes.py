@@ -113,6 +113,20 @@ def sentence_units(doc, regions):
     return out
 
 
+def _trailing_according(span, quoted) -> int:
+    """Where a closing ", according to X." of ``span`` starts (the comma's token index), or the
+    span's end when it has none."""
+    doc = span.doc
+    for tok in span:
+        if tok.text != "," or quoted[tok.i] or tok.i + 2 >= span.end:
+            continue
+        if doc[tok.i + 1].lower_ == "according" and doc[tok.i + 2].lower_ == "to":
+            rest = doc[tok.i + 3 : span.end]
+            if not any(t.text in (",", ";") or quoted[t.i] for t in rest):
+                return tok.i
+    return span.end
+
+
 def split_unit(unit, quoted, probs) -> list:
     """Cut a sentence holding two assertions ("X happened, and Y said Z"; "A said X, but B said Y")
     at the coordination of its main clauses, when the second clause has its own subject and its own
@@ -142,7 +156,10 @@ def split_unit(unit, quoted, probs) -> list:
         while end > start and (doc[end - 1].dep_ == "cc" or doc[end - 1].is_punct or doc[end - 1].is_space):
             end -= 1
         second = doc[cut : unit.end]
-        has_cue = any(probs[t.i] >= CUE_THRESHOLD and not quoted[t.i] for t in second)
+        # "A happened and B happened, according to the report": an "according to" that closes the
+        # sentence after a comma speaks for every clause before it, not for the last one alone
+        tail = _trailing_according(second, quoted)
+        has_cue = any(probs[t.i] >= CUE_THRESHOLD and not quoted[t.i] for t in second if t.i < tail)
         words_first = sum(1 for t in doc[start:end] if t.is_alpha)
         words_second = sum(1 for t in second if t.is_alpha)
         if not has_cue or words_first < 4 or words_second < 4:
