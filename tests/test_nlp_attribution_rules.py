@@ -130,3 +130,18 @@ def test_a_second_clause_with_its_own_source_is_still_its_own_claim():
     claims = extract_claims("Headline\n\nThe ferry sank in the storm, and the harbour master said the crew "
                             "had been warned twice.").claims
     assert [(c.attribution, c.speaker) for c in claims] == [("none", None), ("reported", "harbour master")]
+
+
+def test_an_inverted_attribution_after_a_quotation_names_who_follows_the_verb():
+    # spaCy parses the paper as the object of "opined"; it is who speaks
+    claim = _claim("The council met on Monday.\n\n\"Drivers should leave their cars at home,\" opined Port "
+                   "Alder's Evening Courier.", "Drivers should")
+    assert claim.attribution == "direct"
+    assert "Evening Courier" in claim.speaker
+
+
+def test_a_paragraph_closing_a_nested_quotation_is_no_heading():
+    # ".' ''": a closing single quote, a space, the closing doubled apostrophes of the outer quotation
+    claim = _claim("The council met on Monday.\n\n''Several of us were arguing we had to wait,'' recalled "
+                   "Mr. Okafor. ''She said, 'I just need to go to the harbour.' ''", "Several of us")
+    assert (claim.attribution, claim.speaker) == ("direct", "Okafor")

@@ -47,6 +47,9 @@ def _subject(verb, seen=0, quoted=None):
         return verb.head, "relcl"
     if subj is not None:
         return subj, subj.dep_
+    inverted = _inverted_speaker(verb, quoted)
+    if inverted is not None:
+        return inverted, "nsubj"
     if verb.dep_ == "relcl" and verb.head.pos_ in ("NOUN", "PROPN"):
         return verb.head, "relcl"
     if verb.dep_ in ("conj", "advcl", "xcomp", "acl") and verb.head.i != verb.i and verb.head.pos_ in ("VERB", "AUX"):
@@ -55,6 +58,26 @@ def _subject(verb, seen=0, quoted=None):
     if verb.dep_ == "acl" and verb.head.pos_ in ("NOUN", "PROPN"):
         return verb.head, "acl"
     return None, ""
+
+
+def _inverted_speaker(verb, quoted):
+    """'"…," recalled Mr. Rhodes': in an inverted attribution after a quotation, spaCy may parse the
+    speaker as the verb's object. The name right after the verb, when the quotation opens the
+    sentence and the verb follows its closing mark or comma."""
+    doc = verb.doc
+    # a quotation opens the sentence and runs up to the verb
+    said_before = quoted is not None and any(
+        c.dep_ in ("ccomp", "parataxis") and quoted[c.i] and c.i < verb.i and c.left_edge.i <= verb.sent.start + 1
+        for c in verb.children)
+    # right after what is said: its closing comma or quotation mark
+    if not said_before or verb.dep_ != "ROOT" or verb.i == 0 or not doc[verb.i - 1].is_punct:
+        return None
+    for child in verb.children:
+        if (child.dep_ == "dobj" and child.i > verb.i and not (quoted and quoted[child.i])
+                and (child.pos_ == "PROPN" or child.ent_type_ in ("PERSON", "ORG"))
+                and child.left_edge.i == verb.i + 1):
+            return child
+    return None
 
 
 _CUE_FUNCTION_DEPS = {"aux", "auxpass", "prep", "prt", "advmod", "neg", "pcomp", "agent", "mark"}

@@ -41,7 +41,7 @@ _BOILERPLATE = [
     )
 ]
 
-_TERMINAL = re.compile(r"[.!?…]['’\"”»)\]]*$")
+_TERMINAL = re.compile(r"[.!?…](?:['’\"”»)\]]|\s(?=['’\"”»]))*$")
 _WORD = re.compile(r"\w+", re.U)
 
 # “A quotation.” ― Name Surname: a paragraph ending so is no heading; attribution reads the name.
