@@ -343,6 +343,23 @@ def test_dateline_is_not_part_of_the_claim_nor_its_speaker():
     assert claim.speaker == "Paul Reyes"
 
 
+@pytest.mark.parametrize(
+    ("paragraph", "starts", "speaker"),
+    [
+        # a place in mixed case is a dateline when a news agency follows it; its name is no subject
+        ("Port Alder (Reuters) — Mayor Ines Okafor said the bridge would reopen in May.", "Mayor Ines", "Ines Okafor"),
+        ("Harbourside (AFP) – The council said on Monday that the ferry would run again.", "The council", "council"),
+        # a party in brackets after a name is no agency: nothing is cut
+        ("Tomas Brandt (D) – the councillor from the harbour ward – said he would stand again.", "Tomas Brandt", None),
+    ],
+)
+def test_mixed_case_dateline_with_an_agency(paragraph, starts, speaker):
+    claim = extract_claims("Bridge to reopen\n\n" + paragraph).claims[0]
+    assert claim.text.startswith(starts)
+    if speaker:
+        assert speaker in (claim.speaker or "")
+
+
 def test_captions_bylines_and_furniture_are_no_claims():
     text = (
         "Bridge closed for repairs\n\nBy Anna Lindqvist\n\n"

@@ -232,6 +232,10 @@ def source_candidates(unit, quoted, probs, skip_before: int = 0) -> list[tuple]:
         if quoted[tok.i] or (probs[tok.i] < CANDIDATE_MIN and not lexicon_cue(tok)):
             continue
         head, how = source_head(tok, quoted)
+        if head is not None and head.idx < skip_before and head.dep_ in ("nsubj", "nsubjpass"):
+            # "Port Alder (Reuters) — Mayor Okafor said": spaCy may make the dateline a second subject
+            head = next((c for c in head.head.children if c.dep_ in ("nsubj", "nsubjpass")
+                         and c.idx >= skip_before and not quoted[c.i]), None)
         if head is not None and (head.idx < skip_before or quoted[head.i] or not unit.start <= head.i < unit.end):
             head = None
         if head is None:

@@ -46,9 +46,14 @@ _WORD = re.compile(r"\w+", re.U)
 
 # “A quotation.” ― Name Surname: a paragraph ending so is no heading; attribution reads the name.
 DASH_SOURCE = re.compile(r"(?:[”\"]|'')\s*(?:―|—|–|--?)\s*([A-Z][\w'’.-]*(?:[ \u00a0]+[A-Z][\w'’.-]*){0,3})")
+_AGENCIES = ("AP", "AFP", "Reuters", "UPI", "Bloomberg", "dpa", "DPA", "Xinhua", "EFE", "ANSA", "PA", "TASS",
+             "Interfax", "IANS", "PTI", "CP", "Kyodo", "Yonhap", "Anadolu", "ANI", "Ukrinform", "CNN")
 # "WASHINGTON —", "KYIV, Ukraine (Reuters) -": a dateline opens the paragraph, it is no claim text
 DATELINE = re.compile(
-    r"^[A-Z][A-Z.'’-]{2,}(?:[ ,]+[A-Z][A-Za-z.'’-]+){0,3}\s*(?:\([^)\n]{1,40}\)\s*)?(?:―|—|–|--|-|:)\s+(?=\S)"
+    r"^(?:[A-Z][A-Z.'’-]{2,}(?:[ ,]+[A-Z][A-Za-z.'’-]+){0,3}\s*(?:\([^)\n]{1,40}\)\s*)?"
+    # "Philadelphia (AFP) –": a place in mixed case only with a news agency in brackets after it
+    r"|[A-Z][a-z.'’-]+(?:[ ,]+[A-Z][A-Za-z.'’-]+){0,3}\s*\((?:" + "|".join(_AGENCIES) + r")\)\s*)"
+    r"(?:―|—|–|--|-|:)\s+(?=\S)"
 )
 
 
