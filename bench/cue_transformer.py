@@ -77,7 +77,7 @@ def dump(args) -> int:
                 cue_chars = {i for a, b in spans.get(doc.name, []) for i in range(a, b)}
                 regions = quote_regions(parsed.text)
                 quoted = [any(a <= t.idx < b for a, b in regions) for t in parsed]
-                labels = [int(any(where[offset + t.idx + k] in cue_chars for k in range(len(t.text)))) for t in parsed]
+                labels = [int(ea.in_spans(t, where, offset, cue_chars)) for t in parsed]
                 row = {"doc": doc.name, "text": parsed.text, "words": [t.text for t in parsed], "labels": labels,
                        "cand": [int(cue_candidate(t)) for t in parsed],
                        "logistic": [round(p, 5) for p in cue_scores(parsed, quoted)]}

@@ -397,6 +397,12 @@ def _read_spans(data_dir: Path, split: str, part: str) -> dict[str, list[tuple[i
     return spans
 
 
+def in_spans(tok, where: list[int], offset: int, chars: set[int]) -> bool:
+    """Whether any character of a paragraph's token maps (through the body -> text offsets) into
+    ``chars``, the character offsets of gold spans in the document's text."""
+    return any(where[offset + tok.idx + k] in chars for k in range(len(tok.text)))
+
+
 def cue_training_rows(paragraphs, cue_spans: dict[str, list[tuple[int, int]]]):
     """(features, label) for every candidate token of every body paragraph, as extraction sees
     them: label 1 when the token lies in a gold cue span."""
@@ -412,7 +418,7 @@ def cue_training_rows(paragraphs, cue_spans: dict[str, list[tuple[int, int]]]):
                 continue
             quoted = any(a <= tok.idx < b for a, b in regions)
             X.append(cue_features(tok, quoted))
-            y.append(any(where[offset + tok.idx + k] in cue_chars for k in range(len(tok.text))))
+            y.append(in_spans(tok, where, offset, cue_chars))
     return X, y
 
 
